@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// errSilent marks a failure whose explanation has already been printed.
+var errSilent = errors.New("failed")
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) + "\n" + usage }
+
+const usage = `usage:
+  rapport [serve] [flags]        start the platform (the default)
+  rapport lint [DIR]             check course content; DIR defaults to the embedded course
+  rapport user create --email E --name N --role trainee|director   (password on stdin)
+  rapport backup FILE            write a consistent copy of the SQLite database
+Run "rapport serve -h" for the settings.`
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+// Main is the program, with its streams injectable for tests.
+type Main struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// NewMain returns a program that talks on the given streams.
+func NewMain(stdin io.Reader, stdout, stderr io.Writer) *Main {
+	return &Main{stdin: stdin, stdout: stdout, stderr: stderr}
+}
+
+// Run runs the subcommand named in args until it finishes or ctx is cancelled.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "lint":
+		return m.runLint(args)
+	default:
+		return usageError(fmt.Sprintf("unknown command %q", cmd))
+	}
+}
