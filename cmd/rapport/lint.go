@@ -46,4 +46,3 @@ func summary(cat *courses.Catalog) string {
 	}
 	return fmt.Sprintf("%d course(s), %d lesson(s), %d quiz(zes), %d conversation(s)", len(cat.Courses), lessons, quizzes, scenarios)
 }
-

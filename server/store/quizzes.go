@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// RecordQuizAttempt stores a graded attempt.
+func (s *Store) RecordQuizAttempt(ctx context.Context, a *QuizAttempt, answers map[string][]int) error {
+	b, err := json.Marshal(answers)
+	if err != nil {
+		return fmt.Errorf("store: record quiz attempt: %w", err)
+	}
+	a.Answers = string(b)
+	a.CreatedAt = s.now().UTC()
+	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
+		return fmt.Errorf("store: record quiz attempt: %w", err)
+	}
+	return nil
+}
+
+// QuizAttempt loads one of a user's attempts.
+func (s *Store) QuizAttempt(ctx context.Context, userID, id int64) (*QuizAttempt, map[string][]int, error) {
+	var a QuizAttempt
+	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&a, id).Error; err != nil {
+		return nil, nil, notFound(err, "quiz attempt")
+	}
+	var answers map[string][]int
+	if err := json.Unmarshal([]byte(a.Answers), &answers); err != nil {
+		return nil, nil, fmt.Errorf("store: quiz attempt %d answers: %w", id, err)
+	}
+	return &a, answers, nil
+}
+
+// QuizSummary is a user's record on one quiz.
+type QuizSummary struct {
+	Quiz     string
+	Attempts int
+	Best     int
+	Latest   int
+	LatestID int64
+	Passed   bool
+}
+
+// QuizSummaries returns a user's record on every quiz of a course they attempted, by quiz id.
+func (s *Store) QuizSummaries(ctx context.Context, userID int64, course string) (map[string]QuizSummary, error) {
+	var rows []QuizAttempt
+	err := s.db.WithContext(ctx).Select("id", "quiz", "score", "passed").
+		Where("user_id = ? AND course = ?", userID, course).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: quiz summaries: %w", err)
+	}
+	out := map[string]QuizSummary{}
+	for _, r := range rows {
+		q := out[r.Quiz]
+		q.Quiz = r.Quiz
+		q.Attempts++
+		q.Best = max(q.Best, r.Score)
+		q.Latest, q.LatestID = r.Score, r.ID
+		q.Passed = q.Passed || r.Passed
+		out[r.Quiz] = q
+	}
+	return out, nil
+}

@@ -1,0 +1,96 @@
+// Package store keeps Rapport's data through GORM: SQLite by default, PostgreSQL to scale out.
+// It knows nothing of HTTP; errors are wrapped with what was being done, and "not found" is
+// ErrNotFound, never a nil result.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+	ErrStale    = errors.New("changed by another request")
+)
+
+// Store is the database.
+type Store struct {
+	db       *gorm.DB
+	postgres bool
+	now      func() time.Time
+}
+
+// Open connects to dsn, a SQLite file path or a postgres:// URL, and migrates it.
+func Open(dsn string, now func() time.Time) (*Store, error) {
+	if now == nil {
+		now = time.Now
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, NowFunc: func() time.Time { return now().UTC() }, TranslateError: true}
+	var dialector gorm.Dialector
+	isPG := strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+	if isPG {
+		dialector = postgres.Open(dsn)
+	} else {
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("store: create data folder: %w", err)
+			}
+		}
+		// WAL lets readers run beside the writer; _txlock=immediate takes the write lock at
+		// BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
+		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL")
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{db: db, postgres: isPG, now: now}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// DB exposes the connection for tests and tools that must check rows directly.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// CreateUser adds an account; the email must not be in use (ErrConflict).
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	if u.Role == "" {
+		u.Role = RoleTrainee
+	}
+	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return fmt.Errorf("store: create user: %w", ErrConflict)
+		}
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+// UserByEmail finds an account by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
+	if err != nil {
+		return nil, notFound(err, "user by email")
+	}
+	return &u, nil
+}
+
+// UserByID finds an account by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	var u User
+	if err := s.db.WithContext(ctx).Take(&u, id).Error; err != nil {
+		return nil, notFound(err, "user by id")
+	}
+	return &u, nil
+}
