@@ -176,3 +176,27 @@ func (s *Scenario) Replay(path []int) (State, error) {
 	}
 	return st, nil
 }
+
+// Exchange is one turn of a played conversation: what the customer said, the reply chosen,
+// and what it did.
+type Exchange struct {
+	Says      string
+	Reply     *Reply
+	MoodAfter int
+}
+
+// Transcript replays a path and returns its turns and the state it ends in.
+func (s *Scenario) Transcript(path []int) ([]Exchange, State, error) {
+	st := s.Begin()
+	out := make([]Exchange, 0, len(path))
+	for _, i := range path {
+		node := s.Nodes[st.Node]
+		next, err := s.Step(st, i)
+		if err != nil {
+			return out, st, err
+		}
+		out = append(out, Exchange{Says: node.Says, Reply: node.Choices[i], MoodAfter: next.Mood})
+		st = next
+	}
+	return out, st, nil
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"time"
 )
 
 // errSilent marks a failure whose explanation has already been printed.
@@ -29,15 +31,21 @@ func exitCode(err error) int {
 	return 1
 }
 
-// Main is the program, with its streams injectable for tests.
+// Main is the program, with its streams, environment and clock injectable for tests.
 type Main struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+	bcryptCost     int
+
+	// OnListen, when set, is called with the address once the server listens.
+	OnListen func(addr string)
 }
 
-// NewMain returns a program that talks on the given streams.
+// NewMain returns a program that talks on the given streams and reads the process environment.
 func NewMain(stdin io.Reader, stdout, stderr io.Writer) *Main {
-	return &Main{stdin: stdin, stdout: stdout, stderr: stderr}
+	return &Main{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
 }
 
 // Run runs the subcommand named in args until it finishes or ctx is cancelled.
@@ -47,6 +55,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
+	case "serve":
+		return m.runServe(ctx, args)
 	case "lint":
 		return m.runLint(args)
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -19,7 +20,7 @@ type RunState struct {
 	Score    *int
 }
 
-// ActiveRun returns the user's latest run of a conversation, finished or not.
+// LatestRun returns the user's latest run of a conversation, finished or not.
 func (s *Store) LatestRun(ctx context.Context, userID int64, course, scenario string) (*ScenarioRun, error) {
 	var r ScenarioRun
 	err := s.db.WithContext(ctx).Where("user_id = ? AND course = ? AND scenario = ?", userID, course, scenario).
@@ -33,7 +34,7 @@ func (s *Store) LatestRun(ctx context.Context, userID int64, course, scenario st
 // StartRun begins a new run at the conversation's start.
 func (s *Store) StartRun(ctx context.Context, userID int64, course, scenario, hash string, st RunState) (*ScenarioRun, error) {
 	r := &ScenarioRun{UserID: userID, Course: course, Scenario: scenario, ContentHash: hash, Status: RunActive}
-	if err := applyState(r, st); err != nil {
+	if err := applyState(r, st, s.now().UTC()); err != nil {
 		return nil, fmt.Errorf("store: start run: %w", err)
 	}
 	if err := s.db.WithContext(ctx).Create(r).Error; err != nil {
@@ -48,7 +49,7 @@ func (s *Store) StartRun(ctx context.Context, userID int64, course, scenario, ha
 func (s *Store) AppendStep(ctx context.Context, run *ScenarioRun, choice int, st RunState) error {
 	prevSteps := run.Steps
 	next := *run
-	if err := applyState(&next, st); err != nil {
+	if err := applyState(&next, st, s.now().UTC()); err != nil {
 		return fmt.Errorf("store: append step: %w", err)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -77,7 +78,7 @@ func (s *Store) AppendStep(ctx context.Context, run *ScenarioRun, choice int, st
 	return nil
 }
 
-func applyState(r *ScenarioRun, st RunState) error {
+func applyState(r *ScenarioRun, st RunState, now time.Time) error {
 	path, err := json.Marshal(st.Path)
 	if err != nil {
 		return err
@@ -92,7 +93,6 @@ func applyState(r *ScenarioRun, st RunState) error {
 	r.Node, r.Mood, r.Steps, r.Path, r.Skills = st.Node, st.Mood, len(st.Path), string(path), string(skills)
 	if st.Finished {
 		r.Status, r.Score = RunFinished, st.Score
-		now := r.UpdatedAt
 		r.FinishedAt = &now
 	}
 	return nil

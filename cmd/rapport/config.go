@@ -1,0 +1,102 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// serveConfig is every setting of "rapport serve"; each flag has a RAPPORT_* variable.
+type serveConfig struct {
+	Addr           string
+	DataDir        string
+	DB             string
+	ContentDir     string
+	SessionKeyFile string
+	BaseURL        string
+	LogFormat      string
+}
+
+// parseServeFlags reads flags, falling back to the environment, then to defaults.
+func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", "127.0.0.1:8080"), "address to listen on (RAPPORT_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("RAPPORT_DATA", "rapport-data"), "folder for the database and keys (RAPPORT_DATA)")
+	fs.StringVar(&c.DB, "db", env("RAPPORT_DB", ""), "SQLite file or postgres:// URL; default DATA/rapport.db (RAPPORT_DB)")
+	fs.StringVar(&c.ContentDir, "content", env("RAPPORT_CONTENT", ""), "course folder to serve and watch instead of the embedded course (RAPPORT_CONTENT)")
+	fs.StringVar(&c.SessionKeyFile, "session-key-file", env("RAPPORT_SESSION_KEY_FILE", ""), "file holding the session keys, made on first start; default DATA/session.key (RAPPORT_SESSION_KEY_FILE)")
+	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL; https makes cookies Secure; default http://ADDR (RAPPORT_BASE_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errSilent
+		}
+		return c, usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return c, usageError("serve takes no arguments, only flags")
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(c.DataDir, "rapport.db")
+	}
+	if c.SessionKeyFile == "" {
+		c.SessionKeyFile = filepath.Join(c.DataDir, "session.key")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, usageError("log-format must be text or json")
+	}
+	return c, nil
+}
+
+// loadOrCreateKey reads the 96-byte session key (hex) from path, creating it with fresh random
+// bytes on first start. Instances that share the file share sessions.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != 96 {
+			return nil, fmt.Errorf("session key file %s must hold 96 bytes in hex", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read session key: %w", err)
+	}
+	key := make([]byte, 96)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	// O_EXCL: when two instances start at once, one writes and the other reads its key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return loadOrCreateKey(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("write session key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		return nil, fmt.Errorf("write session key: %w", err)
+	}
+	return key, f.Close()
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rapport/courses"
+	"rapport/server/store"
+	"rapport/templates"
+)
+
+// pages holds every page template, each parsed at start with the layout and the partials.
+type pages struct{ byName map[string]*template.Template }
+
+// view is what every page template receives: the site-wide parts and the page's own data.
+type view struct {
+	Title   string
+	User    *store.User
+	CSRF    string
+	Flashes []string
+	Path    string
+	Data    any
+}
+
+var funcs = template.FuncMap{
+	"moodLabel": courses.MoodLabel,
+	"moodPct":   func(m int) int { return m * 100 / courses.MaxMood },
+	"pct": func(a, b int) int {
+		if b == 0 {
+			return 0
+		}
+		return a * 100 / b
+	},
+	"inc":    func(i int) int { return i + 1 },
+	"signed": func(i int) string { return fmt.Sprintf("%+d", i) },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"date": func(v any) string { return fmt.Sprintf("%s", v) },
+}
+
+func parsePages() (*pages, error) {
+	fsys := templates.FS()
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	names, err := fs.Glob(fsys, "pages/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		t, err := template.Must(base.Clone()).ParseFS(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		p.byName[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return p, nil
+}
+
+// render writes a page in the site's layout. The page is executed into a buffer first, so a
+// template error becomes a clean error page instead of half a page.
+func (s *Server) render(c echo.Context, status int, name, title string, data any) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	csrf, _ := c.Get(ctxCSRF).(string)
+	v := view{Title: title, User: currentUser(c), CSRF: csrf, Path: c.Request().URL.Path, Data: data}
+	if c.Request().Method == http.MethodGet {
+		v.Flashes = s.takeFlashes(c)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}

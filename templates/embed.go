@@ -1,0 +1,13 @@
+// Package templates holds the HTML pages and mail templates, embedded in the binary.
+package templates
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed layout.html pages partials
+var files embed.FS
+
+// FS returns the templates.
+func FS() fs.FS { return files }
