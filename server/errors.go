@@ -61,4 +61,6 @@ type errorPage struct {
 	Message string
 }
 
-func notFoundPage() error { return echo.NewHTTPError(http.StatusNotFound, "We could not find that page.") }
+func notFoundPage() error {
+	return echo.NewHTTPError(http.StatusNotFound, "We could not find that page.")
+}

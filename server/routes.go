@@ -37,16 +37,17 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/courses/:course", s.handleCourseShow, hard)
 	e.GET("/courses/:course/:lesson", s.handleLessonShow, hard)
 
-	// Trainees: anyone signed in.
-	t := e.Group("", s.requireUser)
-	t.POST("/courses/:course/:lesson/complete", s.handleLessonComplete, hard)
-	t.GET("/courses/:course/:lesson/quiz/:quiz", s.handleQuizShow, hard)
-	t.POST("/courses/:course/:lesson/quiz/:quiz", s.handleQuizSubmit, soft)
-	t.GET("/courses/:course/:lesson/quiz/:quiz/attempts/:attempt", s.handleQuizResult, hard)
-	t.GET("/courses/:course/:lesson/conversation/:scenario", s.handleScenarioShow, hard)
-	t.POST("/courses/:course/:lesson/conversation/:scenario", s.handleScenarioReply, soft)
-	t.POST("/courses/:course/:lesson/conversation/:scenario/restart", s.handleScenarioRestart, hard)
-	t.GET("/progress", s.handleProgress, hard)
+	// Trainees: anyone signed in. (Route-level middleware: an Echo group with an empty
+	// prefix would also catch every unknown URL and send strangers to sign in, not a 404.)
+	user := s.requireUser
+	e.POST("/courses/:course/:lesson/complete", s.handleLessonComplete, hard, user)
+	e.GET("/courses/:course/:lesson/quiz/:quiz", s.handleQuizShow, hard, user)
+	e.POST("/courses/:course/:lesson/quiz/:quiz", s.handleQuizSubmit, soft, user)
+	e.GET("/courses/:course/:lesson/quiz/:quiz/attempts/:attempt", s.handleQuizResult, hard, user)
+	e.GET("/courses/:course/:lesson/conversation/:scenario", s.handleScenarioShow, hard, user)
+	e.POST("/courses/:course/:lesson/conversation/:scenario", s.handleScenarioReply, soft, user)
+	e.POST("/courses/:course/:lesson/conversation/:scenario/restart", s.handleScenarioRestart, hard, user)
+	e.GET("/progress", s.handleProgress, hard, user)
 	return e
 }
 

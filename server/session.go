@@ -30,10 +30,8 @@ func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
 // session returns the request's session; a cookie that does not decode (forged, or signed
 // with old keys) yields a fresh, empty session rather than an error.
 func (s *Server) session(c echo.Context) *sessions.Session {
-	sess, err := s.sessions.Get(c.Request(), sessionName)
-	if err != nil {
-		sess, _ = s.sessions.New(c.Request(), sessionName)
-	}
+	// On a decode error gorilla still returns (and caches for this request) a new session.
+	sess, _ := s.sessions.Get(c.Request(), sessionName)
 	return sess
 }
 
@@ -65,8 +63,12 @@ func currentUser(c echo.Context) *store.User {
 // signIn starts a new session for u. The old session's values are dropped and the CSRF token
 // is replaced, so nothing set before sign-in (by an attacker, say) carries over.
 func (s *Server) signIn(c echo.Context, u *store.User) error {
-	sess, _ := s.sessions.New(c.Request(), sessionName)
+	// The request's own session object is reused (gorilla keeps one per request, and later
+	// saves such as a flash write that one); replacing all its values and re-encrypting it
+	// is the rotation, since a cookie session has no server-side id to renew.
+	sess := s.session(c)
 	sess.Values = map[any]any{"uid": u.ID, "at": s.now().Unix()}
+	sess.Options.MaxAge = int(sessionMaxAge.Seconds())
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
