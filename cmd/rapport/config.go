@@ -28,15 +28,9 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	var c serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := envOr(getenv)
 	fs.StringVar(&c.Addr, "addr", env("RAPPORT_ADDR", "127.0.0.1:8080"), "address to listen on (RAPPORT_ADDR)")
-	fs.StringVar(&c.DataDir, "data", env("RAPPORT_DATA", "rapport-data"), "folder for the database and keys (RAPPORT_DATA)")
-	fs.StringVar(&c.DB, "db", env("RAPPORT_DB", ""), "SQLite file or postgres:// URL; default DATA/rapport.db (RAPPORT_DB)")
+	dbFlags(fs, &c.DataDir, &c.DB, env)
 	fs.StringVar(&c.ContentDir, "content", env("RAPPORT_CONTENT", ""), "course folder to serve and watch instead of the embedded course (RAPPORT_CONTENT)")
 	fs.StringVar(&c.SessionKeyFile, "session-key-file", env("RAPPORT_SESSION_KEY_FILE", ""), "file holding the session keys, made on first start; default DATA/session.key (RAPPORT_SESSION_KEY_FILE)")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL; https makes cookies Secure; default http://ADDR (RAPPORT_BASE_URL)")
@@ -50,9 +44,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	if fs.NArg() > 0 {
 		return c, usageError("serve takes no arguments, only flags")
 	}
-	if c.DB == "" {
-		c.DB = filepath.Join(c.DataDir, "rapport.db")
-	}
+	c.DB = dbPath(c.DataDir, c.DB)
 	if c.SessionKeyFile == "" {
 		c.SessionKeyFile = filepath.Join(c.DataDir, "session.key")
 	}
@@ -64,6 +56,29 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 		return c, usageError("log-format must be text or json")
 	}
 	return c, nil
+}
+
+// dbFlags declares the flags that locate the database, shared by every command that opens it.
+func dbFlags(fs *flag.FlagSet, dataDir, db *string, env func(name, def string) string) {
+	fs.StringVar(dataDir, "data", env("RAPPORT_DATA", "rapport-data"), "folder for the database and keys (RAPPORT_DATA)")
+	fs.StringVar(db, "db", env("RAPPORT_DB", ""), "SQLite file or postgres:// URL; default DATA/rapport.db (RAPPORT_DB)")
+}
+
+func dbPath(dataDir, db string) string {
+	if db == "" {
+		return filepath.Join(dataDir, "rapport.db")
+	}
+	return db
+}
+
+// envOr returns a lookup that falls back to def when the variable is unset.
+func envOr(getenv func(string) string) func(name, def string) string {
+	return func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
 }
 
 // loadOrCreateKey reads the 96-byte session key (hex) from path, creating it with fresh random

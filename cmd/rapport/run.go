@@ -59,6 +59,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runServe(ctx, args)
 	case "lint":
 		return m.runLint(args)
+	case "user":
+		return m.runUser(ctx, args)
+	case "backup":
+		return m.runBackup(ctx, args)
 	default:
 		return usageError(fmt.Sprintf("unknown command %q", cmd))
 	}
