@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -94,5 +95,29 @@ func TestOddRequestsNeverAnswer5xx(t *testing.T) {
 	}
 	if p := b.get("/login?next=" + url.QueryEscape("https://evil.example/")); strings.Contains(p.body, "evil.example") {
 		t.Error("an off-site next was kept in the sign-in form")
+	}
+}
+
+func TestDirectorPageChecksTheRoleAndShowsRefusedContent(t *testing.T) {
+	a := newTestApp(t)
+	if p := a.browser().get("/director"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
+		t.Fatalf("stranger: %d to %q, want the sign-in page", p.status, p.location)
+	}
+	tr := a.browser()
+	tr.signInAs(store.RoleTrainee, "t@example.com")
+	if p := tr.get("/director"); p.status != http.StatusForbidden || strings.Contains(p.body, "Course content") {
+		t.Fatalf("trainee: %d, want 403 without the data", p.status)
+	}
+	d := a.browser()
+	d.signInAs(store.RoleDirector, "d@example.com")
+	mustContain(t, d.get("/director"), "All course content passes lint", "Scheduled")
+
+	broken := fstest.MapFS{"c/course.md": {Data: []byte("---\ntitle: T\nslug: t\nsummary: s\npass_mark: 0\n---\n")}}
+	if err := a.srv.LoadContent(broken); err == nil {
+		t.Fatal("broken content was accepted")
+	}
+	mustContain(t, d.get("/director"), "was refused", "c/course.md:2", "pass_mark must be from 1 to 100")
+	if p := d.get(part1); p.status != http.StatusOK {
+		t.Fatalf("the last good content is no longer served: %d", p.status)
 	}
 }

@@ -48,6 +48,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/courses/:course/:lesson/conversation/:scenario", s.handleScenarioReply, soft, user)
 	e.POST("/courses/:course/:lesson/conversation/:scenario/restart", s.handleScenarioRestart, hard, user)
 	e.GET("/progress", s.handleProgress, hard, user)
+
+	// Directors.
+	director := s.requireDirector
+	e.GET("/director", s.handleDirectorHome, hard, director)
 	return e
 }
 

@@ -43,6 +43,8 @@ type Server struct {
 	now      func() time.Time
 	secure   bool
 
+	contentStatus contentStatus
+
 	dummyOnce sync.Once
 	dummy     []byte
 }
@@ -91,9 +93,11 @@ func (e *ContentError) Error() string {
 func (s *Server) LoadContent(fsys fs.FS) error {
 	cat, problems := courses.Load(fsys)
 	if len(problems) > 0 {
+		s.contentStatus.set(problems, s.now())
 		return &ContentError{Problems: problems}
 	}
 	s.catalog.Store(cat)
+	s.contentStatus.set(nil, time.Time{})
 	return nil
 }
 
