@@ -79,14 +79,21 @@ func (s *Server) handleLessonShow(c echo.Context) error {
 		return err
 	}
 	ctx, u, now := c.Request().Context(), currentUser(c), s.now()
-	if u != nil {
-		if err := s.store.OpenLesson(ctx, u.ID, l.Course.Slug, l.Slug); err != nil {
-			return err
-		}
-	}
 	cp, err := s.progressFor(ctx, u, l.Course, now)
 	if err != nil {
 		return err
+	}
+	// Only the first opening writes: a write takes SQLite's single write lock, and reading a
+	// lesson should not queue behind quiz submissions.
+	if u != nil && !cp.Status(l).Opened {
+		if err := s.store.OpenLesson(ctx, u.ID, l.Course.Slug, l.Slug); err != nil {
+			return err
+		}
+		for i := range cp.Lessons {
+			if cp.Lessons[i].Lesson == l {
+				cp.Lessons[i].Opened = true
+			}
+		}
 	}
 	prev, next := l.Course.Neighbours(l, now)
 	data := lessonPage{Lesson: l, Status: cp.Status(l), Progress: cp, Prev: prev, Next: next, Scheduled: !l.IsPublished(now)}
