@@ -13,6 +13,7 @@ import (
 
 	"rapport/courses"
 	"rapport/server/store"
+	"rapport/static"
 	"rapport/templates"
 )
 
@@ -29,29 +30,31 @@ type view struct {
 	Data    any
 }
 
-var funcs = template.FuncMap{
-	"moodLabel": courses.MoodLabel,
-	"moodPct":   func(m int) int { return m * 100 / courses.MaxMood },
-	"pct": func(a, b int) int {
-		if b == 0 {
-			return 0
-		}
-		return a * 100 / b
-	},
-	"inc":    func(i int) int { return i + 1 },
-	"signed": func(i int) string { return fmt.Sprintf("%+d", i) },
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return many
-	},
-	"date": func(v any) string { return fmt.Sprintf("%s", v) },
+func templateFuncs(assets *static.Assets) template.FuncMap {
+	return template.FuncMap{
+		"asset":     assets.Path,
+		"moodLabel": courses.MoodLabel,
+		"moodPct":   func(m int) int { return m * 100 / courses.MaxMood },
+		"pct": func(a, b int) int {
+			if b == 0 {
+				return 0
+			}
+			return a * 100 / b
+		},
+		"inc":    func(i int) int { return i + 1 },
+		"signed": func(i int) string { return fmt.Sprintf("%+d", i) },
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
+	}
 }
 
-func parsePages() (*pages, error) {
+func parsePages(assets *static.Assets) (*pages, error) {
 	fsys := templates.FS()
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html", "partials/*.html")
+	base, err := template.New("layout.html").Funcs(templateFuncs(assets)).ParseFS(fsys, "layout.html", "partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}

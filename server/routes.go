@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"rapport/static"
 )
 
 // routes lists every route Rapport serves, grouped by who may use it.
@@ -20,6 +19,7 @@ func (s *Server) routes() *echo.Echo {
 		s.logRequests,
 		middleware.Recover(),
 		middleware.BodyLimit("1M"),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
 		securityHeaders,
 		s.loadUser,
 	)
@@ -27,7 +27,7 @@ func (s *Server) routes() *echo.Echo {
 
 	// Anyone.
 	e.GET("/healthz", s.handleHealth)
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", static.Handler())))
+	e.GET("/static/*", echo.WrapHandler(s.assets))
 	e.GET("/", s.handleHome, hard)
 	e.GET("/signup", s.handleSignupForm, hard)
 	e.POST("/signup", s.handleSignupSubmit, soft)

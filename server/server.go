@@ -17,6 +17,7 @@ import (
 
 	"rapport/courses"
 	"rapport/server/store"
+	"rapport/static"
 )
 
 // Config is everything the server needs, parsed once by cmd/rapport.
@@ -37,6 +38,7 @@ type Server struct {
 	catalog  atomic.Pointer[courses.Catalog]
 	sessions *sessions.CookieStore
 	pages    *pages
+	assets   *static.Assets
 	limits   *limits
 	echo     *echo.Echo
 	log      *slog.Logger
@@ -69,7 +71,10 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	if err := s.LoadContent(cfg.Content); err != nil {
 		return nil, err
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.assets, err = static.New(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(s.assets); err != nil {
 		return nil, err
 	}
 	s.sessions = newSessionStore(cfg.SessionKey, s.secure)
