@@ -103,6 +103,7 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}
+	s.flash(c, "Welcome back, "+u.Name+".")
 	return c.Redirect(http.StatusSeeOther, f.Next)
 }
 
@@ -120,5 +121,5 @@ func (s *Server) handleLogout(c echo.Context) error {
 	if err := s.signOut(c); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, "/?signed-out=1")
 }

@@ -39,7 +39,7 @@ func TestSignUpSignOutAndSignIn(t *testing.T) {
 	mustContain(t, b.get("/progress"), "Your progress", "Sign out")
 
 	b.get("/")
-	if p := b.post("/logout", nil); p.status != http.StatusSeeOther {
+	if p := b.post("/logout", nil); p.status != http.StatusSeeOther || p.location != "/?signed-out=1" {
 		t.Fatalf("sign out: %d", p.status)
 	}
 	if p := b.get("/progress"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login?next=") {

@@ -12,7 +12,8 @@ import (
 func itoa(i int) string { return strconv.Itoa(i) }
 
 type homePage struct {
-	Courses []courseProgress
+	Courses   []courseProgress
+	SignedOut bool
 }
 
 // handleHome: GET /. The catalogue, and for a trainee where to carry on.
@@ -21,7 +22,8 @@ func (s *Server) handleHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "home", "Rapport", homePage{Courses: all})
+	// Sign-out clears the session, so its message travels in the URL rather than as a flash.
+	return s.render(c, http.StatusOK, "home", "Rapport", homePage{Courses: all, SignedOut: c.QueryParam("signed-out") == "1"})
 }
 
 // findCourse resolves :course, or answers 404.

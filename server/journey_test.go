@@ -241,6 +241,7 @@ func TestProgressCountsALessonCompleteWhenItsActivitiesAreDone(t *testing.T) {
 	b := a.browser()
 	b.signUp("Ana", "ana@example.com")
 	mustContain(t, b.get("/"), "0 of 4 published parts complete", "Start Part 1")
+	mustContain(t, b.get("/progress"), "Nothing here yet")
 	b.get(part1)
 	mustContain(t, b.get("/"), "Continue Part 1")
 
@@ -259,7 +260,11 @@ func TestProgressCountsALessonCompleteWhenItsActivitiesAreDone(t *testing.T) {
 	// Marking a part complete by hand counts too.
 	b.get("/courses/difficult-customers/types-of-difficult-customers")
 	b.post("/courses/difficult-customers/types-of-difficult-customers/complete", nil)
-	mustContain(t, b.get("/progress"), "2 of 4 published parts complete", "Best 100%")
+	p := b.get("/progress")
+	mustContain(t, p, "2 of 4 published parts complete", "Best 100%")
+	if strings.Contains(p.body, "Nothing here yet") {
+		t.Error("the empty state shows beside real progress")
+	}
 }
 
 func TestTraineePagesSendStrangersToSignIn(t *testing.T) {

@@ -113,6 +113,26 @@ func (s *Server) progressFor(ctx context.Context, u *store.User, c *courses.Cour
 	return cp, nil
 }
 
+// Started reports whether the user has done anything in the course yet.
+func (cp courseProgress) Started() bool {
+	for _, ls := range cp.Lessons {
+		if ls.Opened || ls.Completed {
+			return true
+		}
+		for _, q := range ls.Quizzes {
+			if q.Summary.Attempts > 0 {
+				return true
+			}
+		}
+		for _, sc := range ls.Scenarios {
+			if sc.Summary.Runs > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Status returns the lesson's entry.
 func (cp courseProgress) Status(l *courses.Lesson) lessonStatus {
 	for _, ls := range cp.Lessons {
