@@ -21,6 +21,7 @@ import (
 	"rapport/content"
 	"rapport/courses"
 	"rapport/server/store"
+	"rapport/server/store/storetest"
 )
 
 // program is the real rapport binary's Main, running "serve" on port 0 in a temp folder.
@@ -138,8 +139,14 @@ func shippedCourse(t *testing.T) *courses.Course {
 // over HTTP: sign up, read Part 1, pass its quiz, play its conversation to an ending, find it
 // all on /progress; then stops the program and finds the work in the database.
 func TestTheTraineeJourneyOnTheRealProgram(t *testing.T) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) { traineeJourney(t, storetest.DSN(t, engine)) })
+	}
+}
+
+func traineeJourney(t *testing.T, dsn string) {
 	data := t.TempDir()
-	p := startProgram(t, data)
+	p := startProgram(t, data, "--db", dsn)
 	c := newClient(t, p.addr)
 	if code, body := c.get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz: %d %s", code, body)
@@ -190,14 +197,14 @@ func TestTheTraineeJourneyOnTheRealProgram(t *testing.T) {
 		t.Errorf("no clean stop in the log:\n%s", p.stderr)
 	}
 
-	st2, err := store.Open(filepath.Join(data, "rapport.db"), nil)
+	st2, err := store.Open(dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st2.Close()
 	var runs, attempts int64
 	st2.DB().Table("scenario_runs").Where("status = ?", "finished").Count(&runs)
-	st2.DB().Table("quiz_attempts").Where("passed").Count(&attempts)
+	st2.DB().Table("quiz_attempts").Where("passed = ?", true).Count(&attempts)
 	if runs != 1 || attempts != 1 {
 		t.Fatalf("after restart: %d finished runs, %d passed attempts; want 1 and 1", runs, attempts)
 	}
