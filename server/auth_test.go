@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func countUsers(t *testing.T, a *testApp) int64 {
@@ -180,5 +181,19 @@ func TestSafeNextKeepsRedirectsOnSite(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestSessionsExpire(t *testing.T) {
+	a := newTestApp(t)
+	b := a.browser()
+	b.signUp("Ana", "ana@example.com")
+	a.clock.Set(day1.Add(sessionMaxAge - time.Minute))
+	if p := b.get("/progress"); p.status != http.StatusOK {
+		t.Fatalf("just before expiry: %d", p.status)
+	}
+	a.clock.Set(day1.Add(sessionMaxAge + time.Minute))
+	if p := b.get("/progress"); p.status != http.StatusSeeOther {
+		t.Fatalf("after expiry: %d, want a redirect to sign in", p.status)
 	}
 }
