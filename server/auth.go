@@ -54,7 +54,11 @@ func (s *Server) handleSignupSubmit(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "Welcome, "+u.Name+". Your account is ready.")
-	return c.Redirect(http.StatusSeeOther, f.Next)
+	next, err := s.joinThroughInvite(c, u, f.Next) // invite links join the team here
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 func (s *Server) bcryptCost() int {
@@ -104,7 +108,11 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "Welcome back, "+u.Name+".")
-	return c.Redirect(http.StatusSeeOther, f.Next)
+	next, err := s.joinThroughInvite(c, u, f.Next) // invite links join the team here
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // dummyHash is the hash compared against when no account matches: made once, at the same

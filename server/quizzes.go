@@ -103,6 +103,7 @@ func (s *Server) handleQuizSubmit(c echo.Context) error {
 	if err := s.store.RecordQuizAttempt(c.Request().Context(), a, picked); err != nil {
 		return err
 	}
+	s.metrics.written.WithLabelValues("quiz").Inc()
 	return c.Redirect(http.StatusSeeOther, quizURL(q)+"/attempts/"+strconv.FormatInt(a.ID, 10))
 }
 

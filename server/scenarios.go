@@ -121,6 +121,7 @@ func (s *Server) handleScenarioReply(c echo.Context) error {
 		}
 		return err
 	}
+	s.metrics.written.WithLabelValues("reply").Inc()
 	return c.Redirect(http.StatusSeeOther, scenarioURL(sc)+"#turn-"+strconv.Itoa(next.Steps))
 }
 

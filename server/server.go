@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rapport/courses"
+	"rapport/server/mail"
 	"rapport/server/store"
 	"rapport/static"
 )
@@ -29,6 +30,27 @@ type Config struct {
 	Logger     *slog.Logger
 	// BcryptCost lowers password hashing cost in tests; zero means bcrypt's default.
 	BcryptCost int
+	// MetricsToken, when set, is required as a bearer token for /metrics; without it /metrics
+	// answers loopback clients only.
+	MetricsToken string
+	// BenchStaticPage, for load testing only, is served as a static file at
+	// /static/bench/lesson.html: the baseline the load tool compares live pages against.
+	BenchStaticPage []byte
+	// Authoring serves the course from the database's published documents, seeded from
+	// Content on first start, and lets directors edit it in the browser. Off, Content is
+	// served as it is (the --content folder mode).
+	Authoring bool
+	// ContentPoll is how often an authoring instance checks for newly published content;
+	// zero means every 2 seconds.
+	ContentPoll time.Duration
+	// Mail is the SMTP server and From address for subscriber mail. With no server, mail
+	// is written to the log and kept in the outbox for the director's page.
+	Mail mail.Settings
+	// MailPoll and NotifyPoll are how often the mail worker and the installment scheduler
+	// look for work when nothing wakes them; zero means 5 seconds and 1 minute.
+	MailPoll, NotifyPoll time.Duration
+	// MailRetry is the backoff for failed sends; zero means mail.DefaultRetry.
+	MailRetry mail.Retry
 }
 
 // Server is the application: its dependencies and the Echo instance serving them.
@@ -39,6 +61,7 @@ type Server struct {
 	sessions *sessions.CookieStore
 	pages    *pages
 	assets   *static.Assets
+	metrics  *metrics
 	limits   *limits
 	echo     *echo.Echo
 	log      *slog.Logger
@@ -46,6 +69,8 @@ type Server struct {
 	secure   bool
 
 	contentStatus contentStatus
+	authoring     authoringState
+	subs          subscriptions // subscriber mail: templates, worker, scheduler (subscribe.go, notify.go)
 
 	dummyOnce sync.Once
 	dummy     []byte
@@ -79,7 +104,16 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	}
 	s.sessions = newSessionStore(cfg.SessionKey, s.secure)
 	s.limits = newLimits()
+	s.metrics = newMetrics()
+	if err := s.setupSubscriptions(); err != nil {
+		return nil, err
+	}
 	s.echo = s.routes()
+	if cfg.Authoring {
+		if err := s.startAuthoring(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -113,4 +147,7 @@ func (s *Server) Catalog() *courses.Catalog { return s.catalog.Load() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
 // Shutdown is a hook for background work; the HTTP server itself is shut down by its owner.
-func (s *Server) Shutdown(ctx context.Context) error { return nil }
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopAuthoring()
+	return s.stopBackground(ctx)
+}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -21,6 +23,11 @@ const (
 // keys can serve any request and nothing about a session lives on one server.
 func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
 	cs := sessions.NewCookieStore(key[:64], key[64:96])
+	for _, c := range cs.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionSerializer{})
+		}
+	}
 	cs.Options = &sessions.Options{
 		Path: "/", MaxAge: int(sessionMaxAge.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
 	}
@@ -67,13 +74,34 @@ func (s *Server) signIn(c echo.Context, u *store.User) error {
 	// saves such as a flash write that one); replacing all its values and re-encrypting it
 	// is the rotation, since a cookie session has no server-side id to renew.
 	sess := s.session(c)
-	sess.Values = map[any]any{"uid": u.ID, "at": s.now().Unix()}
+	sess.Values = sessionValues(u.ID, s.now())
 	sess.Options.MaxAge = int(sessionMaxAge.Seconds())
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
 	s.resetCSRF(c)
 	return nil
+}
+
+// sessionValues is everything a signed-in session holds: the user id and the sign-in time.
+func sessionValues(userID int64, at time.Time) map[any]any {
+	return map[any]any{"uid": userID, "at": at.Unix()}
+}
+
+// SessionCookie returns the cookie that signing in as userID at the given time would set,
+// encoded with the server's own codec and the session key (64-byte signing key followed by a
+// 32-byte encryption key). The load tool uses it to sign in thousands of trainees without the
+// rate-limited, bcrypt-bound form; the cookie is the one a browser would hold.
+func SessionCookie(key []byte, secure bool, userID int64, at time.Time) (*http.Cookie, error) {
+	if len(key) != 96 {
+		return nil, fmt.Errorf("session cookie: key must be 96 bytes, got %d", len(key))
+	}
+	cs := newSessionStore(key, secure)
+	v, err := securecookie.EncodeMulti(sessionName, sessionValues(userID, at), cs.Codecs...)
+	if err != nil {
+		return nil, fmt.Errorf("session cookie: %w", err)
+	}
+	return sessions.NewCookie(sessionName, v, cs.Options), nil
 }
 
 func (s *Server) signOut(c echo.Context) error {

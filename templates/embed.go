@@ -6,7 +6,7 @@ import (
 	"io/fs"
 )
 
-//go:embed layout.html pages partials
+//go:embed layout.html pages partials mail
 var files embed.FS
 
 // FS returns the templates.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"rapport/server/mail"
 )
 
 // serveConfig is every setting of "rapport serve"; each flag has a RAPPORT_* variable.
@@ -21,6 +23,12 @@ type serveConfig struct {
 	SessionKeyFile string
 	BaseURL        string
 	LogFormat      string
+	MetricsToken   string
+	// BenchStaticFile is for load testing only (cmd/rapport-load): a page served as a static
+	// file at /static/bench/lesson.html, the baseline live pages are compared against.
+	BenchStaticFile string
+	// Mail is the SMTP server (RAPPORT_SMTP_URL) and From address (RAPPORT_MAIL_FROM).
+	Mail mail.Settings
 }
 
 // parseServeFlags reads flags, falling back to the environment, then to defaults.
@@ -35,6 +43,11 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&c.SessionKeyFile, "session-key-file", env("RAPPORT_SESSION_KEY_FILE", ""), "file holding the session keys, made on first start; default DATA/session.key (RAPPORT_SESSION_KEY_FILE)")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL; https makes cookies Secure; default http://ADDR (RAPPORT_BASE_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("RAPPORT_METRICS_TOKEN", ""), "bearer token required for /metrics; empty: /metrics answers loopback clients only (RAPPORT_METRICS_TOKEN)")
+	fs.StringVar(&c.BenchStaticFile, "bench-static-file", "", "for load testing only: serve this file at /static/bench/lesson.html as the load tool's baseline")
+	// No env default shown for the SMTP URL: -h prints defaults, and this one holds a password.
+	smtpURL := fs.String("smtp-url", "", "SMTP server for subscriber mail, smtp://user:password@host:587?tls=starttls|opportunistic|none or smtps://user:password@host:465; prefer the variable, which keeps the password out of the process list; empty: mail is logged and kept in the outbox (RAPPORT_SMTP_URL)")
+	fs.StringVar(&c.Mail.From, "mail-from", env("RAPPORT_MAIL_FROM", ""), `From address of subscriber mail, e.g. "Rapport <news@example.com>"; needed with an SMTP server (RAPPORT_MAIL_FROM)`)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errSilent
@@ -43,6 +56,23 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	}
 	if fs.NArg() > 0 {
 		return c, usageError("serve takes no arguments, only flags")
+	}
+	if *smtpURL == "" {
+		*smtpURL = getenv("RAPPORT_SMTP_URL")
+	}
+	from := c.Mail.From
+	var err error
+	if c.Mail, err = mail.ParseURL(*smtpURL); err != nil {
+		return c, usageError(err.Error())
+	}
+	c.Mail.From = from
+	if c.Mail.Enabled() && from == "" {
+		return c, usageError("an SMTP server needs a From address: set --mail-from or RAPPORT_MAIL_FROM")
+	}
+	if from != "" {
+		if err := mail.CheckFrom(from); err != nil {
+			return c, usageError(err.Error())
+		}
 	}
 	c.DB = dbPath(c.DataDir, c.DB)
 	if c.SessionKeyFile == "" {

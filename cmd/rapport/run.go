@@ -21,6 +21,8 @@ const usage = `usage:
   rapport lint [DIR]             check course content; DIR defaults to the embedded course
   rapport user create --email E --name N --role trainee|director   (password on stdin)
   rapport backup FILE            write a consistent copy of the SQLite database
+  rapport export DIR             write the published course documents into DIR
+  rapport import DIR             lint DIR and publish it as the course documents
 Run "rapport serve -h" for the settings.`
 
 func exitCode(err error) int {
@@ -63,6 +65,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runUser(ctx, args)
 	case "backup":
 		return m.runBackup(ctx, args)
+	case "export":
+		return m.runExport(ctx, args)
+	case "import":
+		return m.runImport(ctx, args)
 	default:
 		return usageError(fmt.Sprintf("unknown command %q", cmd))
 	}

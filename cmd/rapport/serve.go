@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"rapport/content"
@@ -33,12 +34,18 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if cfg.ContentDir != "" {
 		contentFS = os.DirFS(cfg.ContentDir)
 	}
+	var benchPage []byte
+	if cfg.BenchStaticFile != "" {
+		if benchPage, err = os.ReadFile(cfg.BenchStaticFile); err != nil {
+			return fmt.Errorf("bench static file: %w", err)
+		}
+	}
 	st, err := store.Open(cfg.DB, m.now)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SessionKey: key, Content: contentFS, Now: m.now, Logger: log, BcryptCost: m.bcryptCost}, st)
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SessionKey: key, Content: contentFS, Authoring: cfg.ContentDir == "", Now: m.now, Logger: log, BcryptCost: m.bcryptCost, MetricsToken: cfg.MetricsToken, BenchStaticPage: benchPage, Mail: cfg.Mail}, st)
 	if err != nil {
 		return err
 	}
@@ -49,10 +56,19 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
+	// Start-up (parsing the course and the templates, migrating) leaves megabytes of garbage;
+	// hand it back to the OS now rather than whenever the scavenger gets to it.
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// The outbox worker and the installment scheduler: srv.Shutdown stops them on the way
+	// out; the cancel covers a return on a serve error.
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	srv.Start(bgCtx)
+	log.Info("subscriber mail", slog.String("via", cfg.Mail.String()))
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

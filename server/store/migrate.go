@@ -74,6 +74,12 @@ func migrations() []*gormigrate.Migration {
 			}
 			return tx.Migrator().CreateTable(&User{}, &LessonProgress{}, &QuizAttempt{}, &ScenarioRun{}, &ScenarioStep{})
 		},
+	}, {
+		ID:      "0002-subscribers-and-mail",
+		Migrate: migrateSubscribersAndMail, // in migrate_0002.go
+	}, {
+		ID:      "0003-teams-reports-documents",
+		Migrate: migrateTeamsReportsDocuments, // in migrate_0003.go
 	}}
 }
 

@@ -14,7 +14,9 @@ func (s *Store) RecordQuizAttempt(ctx context.Context, a *QuizAttempt, answers m
 	}
 	a.Answers = string(b)
 	a.CreatedAt = s.now().UTC()
-	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
+	// Stored with the report summary rows it changes, in a transaction it may share with
+	// other trainees' attempts (groupcommit.go).
+	if err := s.storeAttempt(ctx, a, answers); err != nil {
 		return fmt.Errorf("store: record quiz attempt: %w", err)
 	}
 	return nil

@@ -37,7 +37,13 @@ func (s *Store) StartRun(ctx context.Context, userID int64, course, scenario, ha
 	if err := applyState(r, st, s.now().UTC()); err != nil {
 		return nil, fmt.Errorf("store: start run: %w", err)
 	}
-	if err := s.db.WithContext(ctx).Create(r).Error; err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(r).Error; err != nil {
+			return err
+		}
+		return summariseRunStart(tx, r)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: start run: %w", err)
 	}
 	return r, nil
@@ -66,7 +72,10 @@ func (s *Store) AppendStep(ctx context.Context, run *ScenarioRun, choice int, st
 		if res.RowsAffected == 0 {
 			return ErrStale
 		}
-		return tx.Create(&step).Error
+		if err := tx.Create(&step).Error; err != nil {
+			return err
+		}
+		return summariseStep(tx, run, &next, choice, s.now().UTC())
 	})
 	if err != nil {
 		if errors.Is(err, ErrStale) || errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -129,7 +138,10 @@ type ScenarioSummary struct {
 // ScenarioSummaries returns a user's record on every conversation of a course, by id.
 func (s *Store) ScenarioSummaries(ctx context.Context, userID int64, course string) (map[string]ScenarioSummary, error) {
 	var rows []ScenarioRun
-	err := s.db.WithContext(ctx).Where("user_id = ? AND course = ?", userID, course).Order("id").Find(&rows).Error
+	// Only what a summary needs: every page view runs this, and the timestamps and paths
+	// cost more to read than the query.
+	err := s.db.WithContext(ctx).Select("id", "scenario", "status", "node", "score", "skills").
+		Where("user_id = ? AND course = ?", userID, course).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: scenario summaries: %w", err)
 	}

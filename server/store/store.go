@@ -30,6 +30,8 @@ type Store struct {
 	db       *gorm.DB
 	postgres bool
 	now      func() time.Time
+	pool     *sqlitePool // SQLite only
+	attempts attemptQueue
 }
 
 // Open connects to dsn, a SQLite file path or a postgres:// URL, and migrates it.
@@ -39,6 +41,7 @@ func Open(dsn string, now func() time.Time) (*Store, error) {
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, NowFunc: func() time.Time { return now().UTC() }, TranslateError: true}
 	var dialector gorm.Dialector
+	var pool *sqlitePool
 	isPG := strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 	if isPG {
 		dialector = postgres.Open(dsn)
@@ -50,13 +53,23 @@ func Open(dsn string, now func() time.Time) (*Store, error) {
 		}
 		// WAL lets readers run beside the writer; _txlock=immediate takes the write lock at
 		// BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
-		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL")
+		// Writes queue for one connection in Go (see sqlitePool); the busy timeout still
+		// covers other processes, such as the user and backup commands.
+		var err error
+		pool, err = openSQLitePool("file:" + dsn + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL")
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		dialector = sqlite.New(sqlite.Config{Conn: pool})
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, postgres: isPG, now: now}
+	s := &Store{db: db, postgres: isPG, now: now, pool: pool}
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
@@ -66,6 +79,9 @@ func Open(dsn string, now func() time.Time) (*Store, error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.pool != nil {
+		return s.pool.Close()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
