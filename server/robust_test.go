@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,5 +120,22 @@ func TestDirectorPageChecksTheRoleAndShowsRefusedContent(t *testing.T) {
 	mustContain(t, d.get("/director"), "was refused", "c/course.md:2", "pass_mark must be from 1 to 100")
 	if p := d.get(part1); p.status != http.StatusOK {
 		t.Fatalf("the last good content is no longer served: %d", p.status)
+	}
+}
+
+func TestAForgedForwardedForDoesNotDodgeTheSignInLimit(t *testing.T) {
+	a := newTestApp(t)
+	b := a.browser()
+	b.get("/login")
+	var last page
+	for i := range 30 {
+		form := url.Values{"email": {fmt.Sprintf("n%d@example.com", i)}, "password": {"guess guess"}, "csrf": {b.csrf}}
+		req, _ := http.NewRequest(http.MethodPost, a.http.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i)) // a new "address" each time
+		last = b.do(req)
+	}
+	if last.status != http.StatusTooManyRequests {
+		t.Fatalf("30 sign-ins from one connection with forged X-Forwarded-For: last answered %d, want 429", last.status)
 	}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// MetricsToken, when set, is required as a bearer token for /metrics; without it /metrics
 	// answers loopback clients only.
 	MetricsToken string
+	// TrustProxy takes the client address from X-Forwarded-For when the request comes from a
+	// proxy on this machine (loopback). Off, the connection's own address is used, so no client
+	// can dodge a per-IP limit by sending the header itself.
+	TrustProxy bool
 	// BenchStaticPage, for load testing only, is served as a static file at
 	// /static/bench/lesson.html: the baseline the load tool compares live pages against.
 	BenchStaticPage []byte

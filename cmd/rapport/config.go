@@ -24,6 +24,7 @@ type serveConfig struct {
 	BaseURL        string
 	LogFormat      string
 	MetricsToken   string
+	TrustProxy     bool
 	// BenchStaticFile is for load testing only (cmd/rapport-load): a page served as a static
 	// file at /static/bench/lesson.html, the baseline live pages are compared against.
 	BenchStaticFile string
@@ -43,6 +44,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&c.SessionKeyFile, "session-key-file", env("RAPPORT_SESSION_KEY_FILE", ""), "file holding the session keys, made on first start; default DATA/session.key (RAPPORT_SESSION_KEY_FILE)")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL; https makes cookies Secure; default http://ADDR (RAPPORT_BASE_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("RAPPORT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For set by a proxy on this machine (RAPPORT_TRUST_PROXY=true)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("RAPPORT_METRICS_TOKEN", ""), "bearer token required for /metrics; empty: /metrics answers loopback clients only (RAPPORT_METRICS_TOKEN)")
 	fs.StringVar(&c.BenchStaticFile, "bench-static-file", "", "for load testing only: serve this file at /static/bench/lesson.html as the load tool's baseline")
 	// No env default shown for the SMTP URL: -h prints defaults, and this one holds a password.
