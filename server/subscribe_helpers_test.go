@@ -4,23 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net"
 	"net/http/httptest"
-	netmail "net/mail"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"golang.org/x/crypto/bcrypt"
 
 	"rapport/content"
@@ -30,160 +22,6 @@ import (
 )
 
 // Helpers for the subscriber tests, prefixed sub so they stay out of the shared helpers' way.
-
-// subSMTP is a real SMTP server on 127.0.0.1 (emersion/go-smtp) that keeps what it receives.
-// It can be stopped and started again on the same port, and told to go down mid-run.
-type subSMTP struct {
-	t        *testing.T
-	addr     string
-	mu       sync.Mutex
-	srv      *smtp.Server
-	mails    []subMail
-	sessions int
-	allow    int // messages to accept before going down; negative: no limit
-}
-
-// subMail is one message as the server received it.
-type subMail struct {
-	From   string
-	To     []string
-	Header netmail.Header
-	Text   string // the decoded text/plain part
-	HTML   string
-}
-
-func subStartSMTP(t *testing.T) *subSMTP {
-	t.Helper()
-	m := &subSMTP{t: t, addr: "127.0.0.1:0", allow: -1}
-	m.start()
-	t.Cleanup(m.stop)
-	return m
-}
-
-// start listens (again) on the server's address.
-func (m *subSMTP) start() {
-	m.t.Helper()
-	ln, err := net.Listen("tcp", m.addr)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		m.mu.Lock()
-		m.sessions++
-		m.mu.Unlock()
-		return &subSession{m: m}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	m.mu.Lock()
-	m.addr, m.srv, m.allow = ln.Addr().String(), srv, -1
-	m.mu.Unlock()
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-}
-
-func (m *subSMTP) stop() {
-	m.mu.Lock()
-	srv := m.srv
-	m.srv = nil
-	m.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
-
-// goDownAfter lets n more messages through, then refuses the next one with 421 and shuts
-// the server down, as a mail server going away in the middle of a run.
-func (m *subSMTP) goDownAfter(n int) {
-	m.mu.Lock()
-	m.allow = n
-	m.mu.Unlock()
-}
-
-func (m *subSMTP) down() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.srv == nil
-}
-
-func (m *subSMTP) received() []subMail {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]subMail(nil), m.mails...)
-}
-
-func (m *subSMTP) settings() mail.Settings {
-	_, port, _ := net.SplitHostPort(m.addr)
-	p, _ := strconv.Atoi(port)
-	return mail.Settings{Host: "127.0.0.1", Port: p, TLS: mail.TLSNone, From: "Rapport <news@rapport.example>"}
-}
-
-type subSession struct {
-	m    *subSMTP
-	from string
-	to   []string
-}
-
-func (s *subSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	if s.m.allow == 0 {
-		go s.m.stop()
-		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Going down for maintenance"}
-	}
-	s.from = from
-	return nil
-}
-
-func (s *subSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = append(s.to, to); return nil }
-
-func (s *subSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	got := subMail{From: s.from, To: s.to, Header: msg.Header}
-	got.Text, got.HTML = subParts(s.m.t, msg)
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	s.m.mails = append(s.m.mails, got)
-	if s.m.allow > 0 {
-		s.m.allow--
-	}
-	return nil
-}
-
-func (s *subSession) Reset()        { s.from, s.to = "", nil }
-func (s *subSession) Logout() error { return nil }
-
-// subParts decodes the text and HTML parts of a multipart/alternative message.
-func subParts(t *testing.T, msg *netmail.Message) (text, html string) {
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || !strings.HasPrefix(mt, "multipart/") {
-		b, _ := io.ReadAll(msg.Body)
-		return string(b), ""
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return text, html
-		}
-		b, _ := io.ReadAll(p) // quoted-printable is decoded by the multipart reader
-		if p.Header.Get("Content-Transfer-Encoding") == "base64" {
-			b, _ = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(b), "\r\n", ""))
-		}
-		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
-		case "text/plain":
-			text = string(b)
-		case "text/html":
-			html = string(b)
-		}
-	}
-}
 
 // subEventually polls cond until it holds, failing the test after ten seconds. It asserts an
 // outcome, never a duration.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"path/filepath"
+	"rapport/server/mail/mailtest"
 	"strconv"
 	"testing"
 	"time"
@@ -15,11 +16,11 @@ import (
 // parts go live at once; every subscriber receives exactly one mail per part, and one
 // confirmation each, however the instances interleave.
 func TestTwoInstancesOnOneDatabaseSendOneNotificationEach(t *testing.T) {
-	smtp := subStartSMTP(t)
+	smtp := mailtest.Start(t)
 	db := filepath.Join(t.TempDir(), "shared.db")
 	clock := &testClock{t: day1}
-	one := subNewAppOn(t, db, clock, smtp.settings(), nil)
-	two := subNewAppOn(t, db, clock, smtp.settings(), nil)
+	one := subNewAppOn(t, db, clock, smtp.Settings(), nil)
+	two := subNewAppOn(t, db, clock, smtp.Settings(), nil)
 	ctx := context.Background()
 
 	const readers = 24
@@ -30,11 +31,11 @@ func TestTwoInstancesOnOneDatabaseSendOneNotificationEach(t *testing.T) {
 		}
 		subConfirmed(t, app, "reader"+strconv.Itoa(i)+"@example.com")
 	}
-	subEventually(t, "the confirmations", func() bool { return len(smtp.received()) == readers && subOutboxSettled(t, one) })
+	subEventually(t, "the confirmations", func() bool { return len(smtp.Received()) == readers && subOutboxSettled(t, one) })
 
 	clock.Set(subPart(one, 6).Publish.Add(time.Minute)) // parts 5 and 6 are both due now
 	subEventually(t, "the notifications", func() bool {
-		return len(smtp.received()) >= 3*readers && subOutboxSettled(t, one)
+		return len(smtp.Received()) >= 3*readers && subOutboxSettled(t, one)
 	})
 	// Both instances run their scheduler and worker once more by hand: nothing is left.
 	for _, app := range []*testApp{one, two} {
@@ -47,7 +48,7 @@ func TestTwoInstancesOnOneDatabaseSendOneNotificationEach(t *testing.T) {
 	}
 
 	perCopy := map[string]int{}
-	for _, m := range smtp.received() {
+	for _, m := range smtp.Received() {
 		perCopy[m.To[0]+" | "+m.Header.Get("Subject")]++
 	}
 	for k, n := range perCopy {
@@ -55,8 +56,8 @@ func TestTwoInstancesOnOneDatabaseSendOneNotificationEach(t *testing.T) {
 			t.Errorf("%d copies of %s", n, k)
 		}
 	}
-	if len(perCopy) != 3*readers || len(smtp.received()) != 3*readers {
-		t.Fatalf("%d mails, %d distinct; want %d of each", len(smtp.received()), len(perCopy), 3*readers)
+	if len(perCopy) != 3*readers || len(smtp.Received()) != 3*readers {
+		t.Fatalf("%d mails, %d distinct; want %d of each", len(smtp.Received()), len(perCopy), 3*readers)
 	}
 	for _, part := range []int{5, 6} {
 		l := subPart(one, part)

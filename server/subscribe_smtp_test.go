@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"rapport/server/mail/mailtest"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,8 @@ import (
 // when the injected clock passes part 5's publish time (once, with both unsubscribe headers),
 // one-click unsubscribe, and schedulers that find nothing more to send.
 func TestSubscriberJourneyOverSMTP(t *testing.T) {
-	smtp := subStartSMTP(t)
-	a := subNewApp(t, smtp.settings())
+	smtp := mailtest.Start(t)
+	a := subNewApp(t, smtp.Settings())
 	ctx := context.Background()
 	b := a.browser()
 	b.get("/")
@@ -25,8 +26,8 @@ func TestSubscriberJourneyOverSMTP(t *testing.T) {
 		t.Fatalf("sign-up: %d %q", p.status, p.location)
 	}
 	mustContain(t, b.get("/subscribe/sent"), "Check your inbox")
-	subEventually(t, "the confirmation mail", func() bool { return len(smtp.received()) == 1 })
-	confirm := smtp.received()[0]
+	subEventually(t, "the confirmation mail", func() bool { return len(smtp.Received()) == 1 })
+	confirm := smtp.Received()[0]
 	if len(confirm.To) != 1 || confirm.To[0] != "reader@example.com" || !strings.Contains(confirm.Header.Get("Subject"), "Confirm") {
 		t.Fatalf("confirmation to %v, subject %q", confirm.To, confirm.Header.Get("Subject"))
 	}
@@ -56,9 +57,9 @@ func TestSubscriberJourneyOverSMTP(t *testing.T) {
 	// Part 5 goes live: the scheduler queues, the worker sends, exactly one mail.
 	part5 := subPart(a, 5)
 	a.clock.Set(part5.Publish.Add(time.Minute))
-	subEventually(t, "the part 5 mail", func() bool { return len(smtp.received()) == 2 })
+	subEventually(t, "the part 5 mail", func() bool { return len(smtp.Received()) == 2 })
 	subEventually(t, "the outbox to settle", func() bool { return subOutboxSettled(t, a) })
-	note := smtp.received()[1]
+	note := smtp.Received()[1]
 	if note.To[0] != "reader@example.com" || !strings.Contains(note.Header.Get("Subject"), "Part 5") {
 		t.Fatalf("notification to %v, subject %q", note.To, note.Header.Get("Subject"))
 	}
@@ -104,13 +105,13 @@ func TestSubscriberJourneyOverSMTP(t *testing.T) {
 		t.Fatalf("after unsubscribing, part 6 queued %d (%v)", n, err)
 	}
 	subEventually(t, "the outbox to settle", func() bool { return subOutboxSettled(t, a) })
-	if got := len(smtp.received()); got != 2 {
+	if got := len(smtp.Received()); got != 2 {
 		t.Fatalf("%d mails in all, want 2", got)
 	}
 }
 
 // subHasUnsubscribeHeaders checks the RFC 8058 headers and returns the one-click URL.
-func subHasUnsubscribeHeaders(t *testing.T, a *testApp, m subMail) string {
+func subHasUnsubscribeHeaders(t *testing.T, a *testApp, m mailtest.Mail) string {
 	t.Helper()
 	lu := m.Header.Get("List-Unsubscribe")
 	if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.HasPrefix(lu, "<"+a.srv.siteURL()+"/unsubscribe/one-click?token=") || !strings.HasSuffix(lu, ">") {
@@ -124,16 +125,16 @@ func subHasUnsubscribeHeaders(t *testing.T, a *testApp, m subMail) string {
 // down, the rest wait with their errors recorded, and when it returns and their retry time
 // comes every subscriber has exactly one copy.
 func TestMailWaitsWhileTheSMTPServerIsDownAndArrivesOnce(t *testing.T) {
-	smtp := subStartSMTP(t)
-	a := subNewApp(t, smtp.settings())
+	smtp := mailtest.Start(t)
+	a := subNewApp(t, smtp.Settings())
 	ctx := context.Background()
 	readers := []string{"ana@example.com", "ben@example.com", "cat@example.com"}
 	for _, r := range readers {
 		subConfirmed(t, a, r)
 	}
-	subEventually(t, "the confirmation mails", func() bool { return len(smtp.received()) == len(readers) && subOutboxSettled(t, a) })
+	subEventually(t, "the confirmation mails", func() bool { return len(smtp.Received()) == len(readers) && subOutboxSettled(t, a) })
 
-	smtp.goDownAfter(1)
+	smtp.GoDownAfter(1)
 	a.clock.Set(subPart(a, 5).Publish.Add(time.Minute))
 	var waiting []store.OutboxMessage
 	subEventually(t, "two notifications to fail and wait", func() bool {
@@ -147,9 +148,9 @@ func TestMailWaitsWhileTheSMTPServerIsDownAndArrivesOnce(t *testing.T) {
 				waiting = append(waiting, m)
 			}
 		}
-		return len(waiting) == 2 && smtp.down()
+		return len(waiting) == 2 && smtp.Down()
 	})
-	if got := subNotes(smtp.received()); len(got) != 1 {
+	if got := subNotes(smtp.Received()); len(got) != 1 {
 		t.Fatalf("before the outage %d notifications arrived, want 1", len(got))
 	}
 	for _, m := range waiting {
@@ -158,10 +159,10 @@ func TestMailWaitsWhileTheSMTPServerIsDownAndArrivesOnce(t *testing.T) {
 		}
 	}
 
-	smtp.start()
+	smtp.Restart()
 	a.clock.Set(a.clock.Now().Add(time.Hour)) // past the backoff
-	subEventually(t, "every notification", func() bool { return len(subNotes(smtp.received())) == len(readers) && subOutboxSettled(t, a) })
-	got := subNotes(smtp.received())
+	subEventually(t, "every notification", func() bool { return len(subNotes(smtp.Received())) == len(readers) && subOutboxSettled(t, a) })
+	got := subNotes(smtp.Received())
 	for _, r := range readers {
 		if got[r] != 1 {
 			t.Errorf("%s got %d notifications, want 1 (%v)", r, got[r], got)
@@ -211,7 +212,7 @@ func subSignedUp(t *testing.T, a *testApp, email string) store.MailTokens {
 }
 
 // subNotes counts notification mails (not confirmations) per recipient.
-func subNotes(mails []subMail) map[string]int {
+func subNotes(mails []mailtest.Mail) map[string]int {
 	n := map[string]int{}
 	for _, m := range mails {
 		if strings.HasPrefix(m.Header.Get("Subject"), "New in") {

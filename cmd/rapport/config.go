@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"rapport/server/mail"
 )
@@ -25,6 +26,7 @@ type serveConfig struct {
 	LogFormat      string
 	MetricsToken   string
 	TrustProxy     bool
+	NotifyEvery    time.Duration
 	// BenchStaticFile is for load testing only (cmd/rapport-load): a page served as a static
 	// file at /static/bench/lesson.html, the baseline live pages are compared against.
 	BenchStaticFile string
@@ -44,6 +46,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&c.SessionKeyFile, "session-key-file", env("RAPPORT_SESSION_KEY_FILE", ""), "file holding the session keys, made on first start; default DATA/session.key (RAPPORT_SESSION_KEY_FILE)")
 	fs.StringVar(&c.BaseURL, "base-url", env("RAPPORT_BASE_URL", ""), "public URL; https makes cookies Secure; default http://ADDR (RAPPORT_BASE_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	fs.DurationVar(&c.NotifyEvery, "notify-every", envDuration(env("RAPPORT_NOTIFY_EVERY", ""), time.Minute), "how often to look for newly published parts to tell subscribers about (RAPPORT_NOTIFY_EVERY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("RAPPORT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For set by a proxy on this machine (RAPPORT_TRUST_PROXY=true)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("RAPPORT_METRICS_TOKEN", ""), "bearer token required for /metrics; empty: /metrics answers loopback clients only (RAPPORT_METRICS_TOKEN)")
 	fs.StringVar(&c.BenchStaticFile, "bench-static-file", "", "for load testing only: serve this file at /static/bench/lesson.html as the load tool's baseline")
@@ -111,6 +114,15 @@ func envOr(getenv func(string) string) func(name, def string) string {
 		}
 		return def
 	}
+}
+
+// envDuration parses a duration from the environment, or returns def when it is unset or bad
+// (a bad flag value is reported by the flag package; a bad variable falls back quietly).
+func envDuration(v string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d
+	}
+	return def
 }
 
 // loadOrCreateKey reads the 96-byte session key (hex) from path, creating it with fresh random

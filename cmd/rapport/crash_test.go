@@ -48,12 +48,18 @@ var runningAt = regexp.MustCompile(`running at http://(\S+)`)
 
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, nil, args...)
+}
+
+// startProcessEnv starts rapport serve with extra environment variables.
+func startProcessEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "RAPPORT_ADDR=", "RAPPORT_DB=", "RAPPORT_DATA=")
+	cmd.Env = append(append(os.Environ(), "RAPPORT_ADDR=", "RAPPORT_DB=", "RAPPORT_DATA="), env...)
 	stdout, _ := cmd.StdoutPipe()
 	p := &process{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.log

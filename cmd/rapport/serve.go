@@ -45,7 +45,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SessionKey: key, Content: contentFS, Authoring: cfg.ContentDir == "", Now: m.now, Logger: log, BcryptCost: m.bcryptCost, MetricsToken: cfg.MetricsToken, TrustProxy: cfg.TrustProxy, BenchStaticPage: benchPage, Mail: cfg.Mail}, st)
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SessionKey: key, Content: contentFS, Authoring: cfg.ContentDir == "", Now: m.now, Logger: log, BcryptCost: m.bcryptCost, MetricsToken: cfg.MetricsToken, TrustProxy: cfg.TrustProxy, NotifyPoll: cfg.NotifyEvery, BenchStaticPage: benchPage, Mail: cfg.Mail}, st)
 	if err != nil {
 		return err
 	}
