@@ -34,7 +34,7 @@ func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // testApp is a server on a real SQLite file, served over a real listener.
 type testApp struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	store *store.Store
 	clock *testClock
@@ -44,7 +44,7 @@ type testApp struct {
 // day1 is a moment when parts 1-4 of the shipped course are out and 5-7 are not.
 var day1 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	clock := &testClock{t: day1}
 	st, err := store.Open(filepath.Join(t.TempDir(), "rapport.db"), clock.Now)
@@ -71,7 +71,7 @@ func newTestApp(t *testing.T) *testApp {
 // browser is an HTTP client with its own cookies that does not follow redirects, so tests see
 // each answer.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	app  *testApp
 	c    *http.Client
 	csrf string
@@ -83,6 +83,13 @@ func (a *testApp) browser() *browser {
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// withT returns the same browser (same cookies) reporting to t, for use inside a fuzz target.
+func (b *browser) withT(t testing.TB) *browser {
+	c := *b
+	c.t = t
+	return &c
 }
 
 type page struct {

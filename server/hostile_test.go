@@ -24,7 +24,7 @@ var hostilePayloads = []string{
 }
 
 // tableCounts returns the number of rows in every table a request could change.
-func tableCounts(t *testing.T, a *testApp) map[string]int64 {
+func tableCounts(t testing.TB, a *testApp) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, table := range []string{"users", "lesson_progresses", "quiz_attempts", "scenario_runs", "scenario_steps"} {

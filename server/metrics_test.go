@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,12 @@ func TestMetricsCountRequestsByRouteForLoopbackOnly(t *testing.T) {
 	b.get(part1 + "/quiz/" + q.ID)
 	b.post(part1+"/quiz/"+q.ID, answers(q, true))
 	b.get("/courses/nope")
+	b.get("/subscribe")
+	if p := b.post("/subscribe", url.Values{"email": {"reader@example.com"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("subscribe: %d", p.status)
+	}
+	var queued int64
+	a.store.DB().Table("outbox_messages").Count(&queued)
 
 	p := b.get("/metrics") // the test client connects over loopback
 	if p.status != http.StatusOK {
@@ -26,6 +34,19 @@ func TestMetricsCountRequestsByRouteForLoopbackOnly(t *testing.T) {
 		`rapport_attempts_written_total{kind="quiz"} 1`,
 		`rapport_http_request_seconds_bucket`,
 	)
+	if queued != 1 || !strings.Contains(p.body, `rapport_outbox_messages{status="failed"} 0`) {
+		t.Fatalf("%d messages queued; outbox metrics missing", queued)
+	}
+	var total int
+	for _, line := range strings.Split(p.body, "\n") {
+		if strings.HasPrefix(line, "rapport_outbox_messages{") {
+			n, _ := strconv.Atoi(line[strings.LastIndex(line, " ")+1:])
+			total += n
+		}
+	}
+	if total != 1 {
+		t.Fatalf("outbox metrics add up to %d messages, want 1", total)
+	}
 	if strings.Contains(p.body, "/courses/nope") {
 		t.Error("a raw path became a label")
 	}

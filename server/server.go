@@ -108,7 +108,7 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	}
 	s.sessions = newSessionStore(cfg.SessionKey, s.secure)
 	s.limits = newLimits()
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(st)
 	if err := s.setupSubscriptions(); err != nil {
 		return nil, err
 	}
