@@ -136,6 +136,8 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		c.post(conv2, url.Values{"step": {strconv.Itoa(st.Steps)}, "choice": {"0"}})
 	}
 
+	dir := directorPages(t, ctx, base, c)
+
 	pages := []struct{ who, name, path string }{
 		{"stranger", "home", "/"},
 		{"stranger", "signup", "/signup"},
@@ -153,6 +155,17 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		{"trainee", "conversation-ended", conv2},
 		{"director", "director", "/director"},
 		{"director", "scheduled-lesson", "/courses/difficult-customers/resolving-the-problem-twice"},
+		{"director", "teams", "/director/teams"},
+		{"director", "team-dashboard", dir.team},
+		{"director", "trainee", dir.trainee},
+		{"director", "transcript", dir.transcript},
+		{"director", "quiz-report", dir.quizReport},
+		{"director", "conversation-report", dir.scenarioReport},
+		{"director", "content", "/director/content"},
+		{"director", "document-editor", dir.document},
+		{"director", "audit", "/director/audit"},
+		{"director", "subscribers", "/director/subscribers"},
+		{"stranger", "join", dir.invite},
 	}
 	signedIn := map[string]string{"trainee": "ana@example.com", "director": "boss@example.com"}
 	who := ""
@@ -189,6 +202,63 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			})
 		}
 	}
+}
+
+// directorURLs are the director's pages that need data to exist.
+type directorURLs struct {
+	team, trainee, transcript, quizReport, scenarioReport, document, invite string
+}
+
+// directorPages has the director make a team in the browser, has the trainee join it through
+// the invite link over HTTP, and collects the URLs of the pages that then have content.
+func directorPages(t *testing.T, ctx context.Context, base string, trainee *client) directorURLs {
+	t.Helper()
+	browserSignIn(t, ctx, base, "boss@example.com")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/director/teams"),
+		chromedp.SendKeys(chromedp.CSS("#team-name"), "Front desk"),
+		chromedp.Click(chromedp.CSS(`form[action="/director/teams"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#invite-url")),
+	)
+	if err != nil {
+		t.Fatalf("create a team: %v", err)
+	}
+	var d directorURLs
+	invite, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#invite-url")))
+	if err != nil || invite == "" {
+		t.Fatalf("invite link: %q %v", invite, err)
+	}
+	u, _ := url.Parse(invite)
+	if "http://"+u.Host != base {
+		t.Errorf("the invite link %s does not point at the server %s", invite, base)
+	}
+	d.invite = u.Path
+	if d.team, err = chromedp.Run(ctx, chromedp.Location()); err != nil {
+		t.Fatal(err)
+	}
+	d.team = strings.TrimPrefix(d.team, base)
+	trainee.get(d.invite)
+	if code, _ := trainee.post(d.invite, url.Values{}); code != 200 {
+		t.Fatalf("the trainee could not join: %d", code)
+	}
+	href := func(page, sel string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+			t.Fatal(err)
+		}
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).getAttribute ? document.querySelector(%q).getAttribute("href") : ""`, sel, sel)))
+		if err != nil || h == "" {
+			t.Fatalf("no %s on %s: %v", sel, page, err)
+		}
+		return h
+	}
+	d.trainee = href(d.team, `a[href*="/trainees/"]`)
+	d.transcript = href(d.trainee, `a[href*="/runs/"]`)
+	d.quizReport = href(d.team, `a[href*="/quizzes/"]`)
+	d.scenarioReport = href(d.team, `a[href*="/conversations/"]`)
+	d.document = href("/director/content", `a[href^="/director/content/"]`)
+	browserSignOut(t, ctx)
+	return d
 }
 
 // browserSignOut submits the sign-out form when the page has one.

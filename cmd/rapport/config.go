@@ -83,9 +83,6 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	if c.SessionKeyFile == "" {
 		c.SessionKeyFile = filepath.Join(c.DataDir, "session.key")
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
-	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, usageError("log-format must be text or json")

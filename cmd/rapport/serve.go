@@ -40,6 +40,16 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			return fmt.Errorf("bench static file: %w", err)
 		}
 	}
+	// Listen first, so the default base URL names the real port even for --addr HOST:0, and
+	// links in pages and mails point where the server is.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
 	st, err := store.Open(cfg.DB, m.now)
 	if err != nil {
 		return err
@@ -59,10 +69,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	// Start-up (parsing the course and the templates, migrating) leaves megabytes of garbage;
 	// hand it back to the OS now rather than whenever the scavenger gets to it.
 	debug.FreeOSMemory()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	// The outbox worker and the installment scheduler: srv.Shutdown stops them on the way
 	// out; the cancel covers a return on a serve error.
 	bgCtx, stopBackground := context.WithCancel(ctx)
