@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"rapport/content"
 	"rapport/courses"
 	"rapport/server/store"
 )
@@ -27,28 +24,9 @@ func newAuthoringApp(t *testing.T) *testApp {
 // newAppOn starts a server on the given database file, so two instances can share one.
 func newAppOn(t *testing.T, db string, authoring bool) *testApp {
 	t.Helper()
-	clock := &testClock{t: day1}
-	st, err := store.Open(db, clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	key := make([]byte, 96)
-	_, _ = rand.Read(key)
-	hs := httptest.NewUnstartedServer(nil)
-	srv, err := New(Config{
-		BaseURL: "http://" + hs.Listener.Addr().String(), SessionKey: key, Content: content.FS(),
-		Now: clock.Now, Logger: discardLogger(), BcryptCost: bcrypt.MinCost,
-		Authoring: authoring, ContentPoll: 50 * time.Millisecond,
-	}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	hs.Config.Handler = srv
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return &testApp{t: t, srv: srv, store: st, clock: clock, http: hs}
+	return startApp(t, db, &testClock{t: day1}, func(c *Config) {
+		c.Authoring, c.ContentPoll = authoring, 50*time.Millisecond
+	}, false)
 }
 
 // mkUser creates an account directly in the store; its password is "correct horse".

@@ -46,8 +46,14 @@ var day1 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	clock := &testClock{t: day1}
-	st, err := store.Open(filepath.Join(t.TempDir(), "rapport.db"), clock.Now)
+	return startApp(t, filepath.Join(t.TempDir(), "rapport.db"), &testClock{t: day1}, nil, false)
+}
+
+// startApp serves a Server over a real listener on the database db, which several apps may
+// share. tune adjusts the configuration; background starts the mail worker and the scheduler.
+func startApp(t testing.TB, db string, clock *testClock, tune func(*Config), background bool) *testApp {
+	t.Helper()
+	st, err := store.Open(db, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,16 +61,30 @@ func newTestApp(t testing.TB) *testApp {
 	key := make([]byte, 96)
 	_, _ = rand.Read(key)
 	hs := httptest.NewUnstartedServer(nil)
-	srv, err := New(Config{
+	cfg := Config{
 		BaseURL: "http://" + hs.Listener.Addr().String(), SessionKey: key, Content: content.FS(),
 		Now: clock.Now, Logger: discardLogger(), BcryptCost: bcrypt.MinCost,
-	}, st)
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	srv, err := New(cfg, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv
 	hs.Start()
 	t.Cleanup(hs.Close)
+	if background {
+		srv.Start(context.Background())
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
 	return &testApp{t: t, srv: srv, store: st, clock: clock, http: hs}
 }
 

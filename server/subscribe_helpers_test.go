@@ -2,10 +2,7 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"rapport/content"
 	"rapport/courses"
 	"rapport/server/mail"
 	"rapport/server/store"
@@ -47,44 +41,18 @@ func subNewApp(t *testing.T, settings mail.Settings) *testApp {
 // can run several instances on one database. The log is printed when the test fails.
 func subNewAppOn(t *testing.T, db string, clock *testClock, settings mail.Settings, log *subLog) *testApp {
 	t.Helper()
-	st, err := store.Open(db, clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	key := make([]byte, 96)
-	_, _ = rand.Read(key)
-	hs := httptest.NewUnstartedServer(nil)
-	cfg := Config{
-		BaseURL: "http://" + hs.Listener.Addr().String(), SessionKey: key, Content: content.FS(),
-		Now: clock.Now, Logger: discardLogger(), BcryptCost: bcrypt.MinCost,
-		Mail: settings, MailPoll: 5 * time.Millisecond, NotifyPoll: 5 * time.Millisecond,
-	}
 	if log == nil {
 		log = &subLog{}
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(log, nil))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", log.String())
 		}
 	})
-	srv, err := New(cfg, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = srv
-	hs.Start()
-	t.Cleanup(hs.Close)
-	srv.Start(context.Background())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return &testApp{t: t, srv: srv, store: st, clock: clock, http: hs}
+	return startApp(t, db, clock, func(c *Config) {
+		c.Mail, c.MailPoll, c.NotifyPoll = settings, 5*time.Millisecond, 5*time.Millisecond
+		c.Logger = slog.New(slog.NewTextHandler(log, nil))
+	}, true)
 }
 
 // subPart returns a lesson of the shipped course by part number.
