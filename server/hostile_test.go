@@ -93,6 +93,11 @@ func TestHostileInput(t *testing.T) {
 			hostileCase{name: "forged session on quiz", method: "POST", path: quiz, form: url.Values{"version": {q.Hash}}, cookie: &http.Cookie{Name: sessionName, Value: v}},
 		)
 	}
+	cases = append(cases,
+		hostileCase{name: "a quiz asked for under another lesson", method: "GET", path: "/courses/difficult-customers/types-of-difficult-customers/quiz/" + q.ID},
+		hostileCase{name: "an attempt id past int64", method: "GET", path: quiz + "/attempts/99999999999999999999999"},
+		hostileCase{name: "a bad escape in the path", method: "GET", path: "/courses/%ff"},
+	)
 	if len(cases) < 100 {
 		t.Fatalf("only %d hostile cases", len(cases))
 	}
@@ -139,6 +144,9 @@ func TestHostileInput(t *testing.T) {
 		}
 	}
 	t.Logf("%d hostile requests sent", len(cases))
+	if p := b.get("/login?next=" + url.QueryEscape("https://evil.example/")); strings.Contains(p.body, "evil.example") {
+		t.Error("an off-site next was kept in the sign-in form")
+	}
 }
 
 // TestStoredPayloadsAreEscaped stores script in a name, the one free-text field a trainee owns,

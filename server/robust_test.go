@@ -45,60 +45,6 @@ func TestDirectorsSeeScheduledPartsWithABadge(t *testing.T) {
 	}
 }
 
-// TestOddRequestsNeverAnswer5xx sends malformed requests to every kind of route; each must get
-// a 4xx (or a safe 2xx/3xx), never a server error.
-func TestOddRequestsNeverAnswer5xx(t *testing.T) {
-	a := newTestApp(t)
-	b := a.browser()
-	b.signUp("Ana", "ana@example.com")
-	b.get("/")
-	q := a.part1().Quizzes[0]
-	sc := a.part1().Scenarios[0]
-	quiz, conv := part1+"/quiz/"+q.ID, part1+"/conversation/"+sc.ID
-	cases := []struct {
-		method, path, body, ctype string
-	}{
-		{"GET", "/courses/%ff", "", ""},
-		{"GET", "/courses/difficult-customers/" + strings.Repeat("a", 5000), "", ""},
-		{"GET", part1 + "/quiz/nope", "", ""},
-		{"GET", part1 + "/conversation/nope", "", ""},
-		{"GET", "/courses/difficult-customers/types-of-difficult-customers/quiz/" + q.ID, "", ""}, // quiz of another lesson
-		{"GET", quiz + "/attempts/abc", "", ""},
-		{"GET", quiz + "/attempts/99999999999999999999999", "", ""},
-		{"DELETE", "/", "", ""},
-		{"PUT", quiz, "", ""},
-		{"POST", quiz, "q-x=%zz&version=1", "application/x-www-form-urlencoded"},
-		{"POST", quiz, `{"a":1}`, "application/json"},
-		{"POST", quiz, "\x00\x01\x02", "multipart/form-data; boundary=x"},
-		{"POST", conv, "step=1e9&choice=0", "application/x-www-form-urlencoded"},
-		{"POST", conv, "step=-1&choice=-1", "application/x-www-form-urlencoded"},
-		{"POST", conv, "step=0&choice=99999999999999999999", "application/x-www-form-urlencoded"},
-		{"POST", "/login", "email=" + strings.Repeat("a", 100000), "application/x-www-form-urlencoded"},
-		{"POST", "/signup", strings.Repeat("x", 2<<20), "application/x-www-form-urlencoded"},
-		{"GET", "/login?next=" + url.QueryEscape("https://evil.example/"), "", ""},
-	}
-	for _, tc := range cases {
-		body := tc.body
-		if tc.method == "POST" && tc.ctype == "application/x-www-form-urlencoded" {
-			body += "&csrf=" + url.QueryEscape(b.csrf)
-		}
-		req, _ := http.NewRequest(tc.method, a.http.URL+tc.path, strings.NewReader(body))
-		if tc.ctype != "" {
-			req.Header.Set("Content-Type", tc.ctype)
-		}
-		p := b.do(req)
-		if p.status >= 500 {
-			t.Errorf("%s %.60s answered %d", tc.method, tc.path, p.status)
-		}
-		if strings.Contains(p.body, "goroutine") || strings.Contains(p.body, "panic") {
-			t.Errorf("%s %.60s leaked internals", tc.method, tc.path)
-		}
-	}
-	if p := b.get("/login?next=" + url.QueryEscape("https://evil.example/")); strings.Contains(p.body, "evil.example") {
-		t.Error("an off-site next was kept in the sign-in form")
-	}
-}
-
 func TestDirectorPageChecksTheRoleAndShowsRefusedContent(t *testing.T) {
 	a := newTestApp(t)
 	if p := a.browser().get("/director"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
