@@ -68,11 +68,7 @@ type quizReportPage struct {
 // of the team answered, the share right, and the wrong choice most often picked, from each
 // trainee's first attempt at the current version. ?csv=questions or ?csv=choices downloads.
 func (s *Server) handleQuizReport(c echo.Context) error {
-	t, err := s.findTeam(c)
-	if err != nil {
-		return err
-	}
-	course, err := s.findCourse(c)
+	t, course, err := s.findTeamCourse(c)
 	if err != nil {
 		return err
 	}

@@ -126,11 +126,7 @@ type scenarioReportPage struct {
 // team spread over the endings, the reply most often chosen at each point, and the average
 // skill profile, for the current version. ?csv=endings|replies|skills downloads.
 func (s *Server) handleScenarioReport(c echo.Context) error {
-	t, err := s.findTeam(c)
-	if err != nil {
-		return err
-	}
-	course, err := s.findCourse(c)
+	t, course, err := s.findTeamCourse(c)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"rapport/courses"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,19 @@ func (s *Server) findTeam(c echo.Context) (*store.Team, error) {
 		return nil, notFoundPage()
 	}
 	return t, nil
+}
+
+// findTeamCourse resolves :team (the director's own) and :course, for the activity reports.
+func (s *Server) findTeamCourse(c echo.Context) (*store.Team, *courses.Course, error) {
+	t, err := s.findTeam(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	course, err := s.findCourse(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, course, nil
 }
 
 func teamURL(t *store.Team) string { return "/director/teams/" + strconv.FormatInt(t.ID, 10) }
