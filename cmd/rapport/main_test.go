@@ -268,6 +268,23 @@ func TestUserCreateAndBackupRestore(t *testing.T) {
 	if integrity != "ok" {
 		t.Fatalf("integrity check of the backup: %s", integrity)
 	}
+	if err := m.Run(context.Background(), []string{"user", "role", "--data", data, "--email", "boss@example.com", "--role", "trainee"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(data, "rapport.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	st.DB().Table("audit_log").Order("id").Pluck("action", &actions)
+	u, _ = st.UserByEmail(context.Background(), "boss@example.com")
+	st.Close()
+	if u.Role != store.RoleTrainee || strings.Join(actions, ",") != "user.create,user.role" {
+		t.Fatalf("after user role: role %s, audit %v", u.Role, actions)
+	}
+	if err := m.Run(context.Background(), []string{"user", "role", "--data", data, "--email", "nobody@example.com", "--role", "director"}); err == nil {
+		t.Fatal("a role was set on an account that does not exist")
+	}
 	m2 := NewMain(strings.NewReader("short\n"), io.Discard, io.Discard)
 	m2.getenv = func(string) string { return "" }
 	if err := m2.Run(context.Background(), []string{"user", "create", "--data", data, "--email", "x@example.com", "--name", "X"}); err == nil {

@@ -20,6 +20,7 @@ const usage = `usage:
   rapport [serve] [flags]        start the platform (the default)
   rapport lint [DIR]             check course content; DIR defaults to the embedded course
   rapport user create --email E --name N --role trainee|director   (password on stdin)
+  rapport user role --email E --role trainee|director              (recorded in the audit log)
   rapport backup FILE            write a consistent copy of the SQLite database
   rapport export DIR             write the published course documents into DIR
   rapport import DIR             lint DIR and publish it as the course documents

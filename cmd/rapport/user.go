@@ -13,12 +13,50 @@ import (
 	"rapport/server/store"
 )
 
-// runUser handles "rapport user create --email E --name N --role R", reading the password from
-// the first line of standard input so it never appears in the process list or shell history.
+// runUser handles "rapport user create" and "rapport user role".
 func (m *Main) runUser(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return usageError("user takes the subcommand create")
+	switch {
+	case len(args) > 0 && args[0] == "create":
+		return m.runUserCreate(ctx, args[1:])
+	case len(args) > 0 && args[0] == "role":
+		return m.runUserRole(ctx, args[1:])
 	}
+	return usageError("user takes the subcommand create or role")
+}
+
+// runUserRole handles "rapport user role --email E --role R": it changes the role and records
+// the change in the audit log.
+func (m *Main) runUserRole(ctx context.Context, args []string) error {
+	var dataDir, db, email, role string
+	fs := flag.NewFlagSet("user role", flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	dbFlags(fs, &dataDir, &db, envOr(m.getenv))
+	fs.StringVar(&email, "email", "", "the account's email address")
+	fs.StringVar(&role, "role", "", "trainee or director")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if email == "" || (role != store.RoleTrainee && role != store.RoleDirector) {
+		return usageError("user role needs --email and --role trainee|director")
+	}
+	st, err := store.Open(dbPath(dataDir, db), m.now)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.SetRole(ctx, nil, email, role)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no account has the email %s", email)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.stdout, "%s <%s> is now a %s\n", u.Name, u.Email, role)
+	return nil
+}
+
+// runUserCreate handles "rapport user create --email E --name N --role R", reading the password
+// from the first line of standard input so it never appears in the process list or shell history.
+func (m *Main) runUserCreate(ctx context.Context, args []string) error {
 	var dataDir, db, email, name, role string
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	fs.SetOutput(m.stderr)
@@ -26,7 +64,7 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 	fs.StringVar(&email, "email", "", "the account's email address")
 	fs.StringVar(&name, "name", "", "the person's name")
 	fs.StringVar(&role, "role", store.RoleTrainee, "trainee or director")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
 	if email == "" || name == "" {
@@ -58,6 +96,9 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("an account with email %s already exists", u.Email)
 		}
+		return err
+	}
+	if err := st.Audit(ctx, nil, "user.create", u.Email, "role "+role); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.stdout, "Created %s %s <%s>\n", role, u.Name, u.Email)

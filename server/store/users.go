@@ -42,3 +42,26 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	}
 	return &u, nil
 }
+
+// SetRole changes a user's role and records it in the audit log in the same transaction.
+// actor is nil for the command line.
+func (s *Store) SetRole(ctx context.Context, actor *User, email, role string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error; err != nil {
+			return err
+		}
+		if u.Role == role {
+			return nil
+		}
+		from := u.Role
+		if err := tx.Model(&u).Update("role", role).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "user.role", nil, u.Email, from+" → "+role)
+	})
+	if err != nil {
+		return nil, notFound(err, "set role")
+	}
+	return &u, nil
+}
