@@ -58,6 +58,7 @@ type options struct {
 	lesson      string
 	markdown    bool
 	serverArgs  string
+	db          string
 }
 
 func main() {
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.lesson, "lesson", "why-difficult-customers-matter", "lesson slug; its first quiz and conversation are used")
 	fs.BoolVar(&o.markdown, "markdown", true, "print the results as a markdown table")
 	fs.StringVar(&o.serverArgs, "server-args", "", "extra flags for rapport serve, space separated")
+	fs.StringVar(&o.db, "db", "", "database for the server and the tool: a postgres:// URL of an empty database on 127.0.0.1 (default: SQLite in the data folder)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,6 +109,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if !o.keep {
 			defer os.RemoveAll(dir)
 		}
+	}
+	if o.db != "" && !strings.Contains(o.db, "@127.0.0.1") && !strings.Contains(o.db, "@localhost") {
+		return fmt.Errorf("--db must be on 127.0.0.1 or localhost")
 	}
 	bin, err := filepath.Abs(o.bin)
 	if err != nil {

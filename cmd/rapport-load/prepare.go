@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -85,7 +86,7 @@ func prepare(ctx context.Context, o options, out io.Writer) (*environment, error
 		return nil, fmt.Errorf("lesson %q must exist and hold a quiz and a conversation", o.lesson)
 	}
 	env := &environment{
-		dbPath: filepath.Join(o.data, "rapport.db"), pageFile: filepath.Join(o.data, "bench-lesson.html"),
+		dbPath: cmp.Or(o.db, filepath.Join(o.data, "rapport.db")), pageFile: filepath.Join(o.data, "bench-lesson.html"),
 		lesson: l, quiz: l.Quizzes[0], scenario: l.Scenarios[0],
 	}
 	env.lessonPath = "/courses/" + course.Slug + "/" + l.Slug

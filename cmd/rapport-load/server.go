@@ -29,6 +29,9 @@ type serverProc struct {
 // with the time from starting the process to that first 200.
 func startServer(ctx context.Context, o options, extra ...string) (*serverProc, time.Duration, error) {
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", o.data}
+	if o.db != "" {
+		args = append(args, "--db", o.db)
+	}
 	args = append(args, extra...)
 	args = append(args, strings.Fields(o.serverArgs)...)
 	cmd := exec.Command(o.bin, args...)

@@ -69,6 +69,17 @@ func Open(dsn string, now func() time.Time) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	if isPG {
+		// database/sql keeps two idle connections unless told: under load every other request
+		// would open a connection, with a full SCRAM login, and close it again.
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(pgConns)
+		sqlDB.SetMaxIdleConns(pgConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
 	s := &Store{db: db, postgres: isPG, now: now, pool: pool}
 	if err := s.migrate(); err != nil {
 		s.Close()
@@ -76,6 +87,10 @@ func Open(dsn string, now func() time.Time) (*Store, error) {
 	}
 	return s, nil
 }
+
+// pgConns is each instance's share of PostgreSQL's connections (max_connections is 100 by
+// default): enough to keep a few cores busy with requests waiting on the network.
+const pgConns = 20
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
