@@ -44,8 +44,9 @@ const notifyBatch = 100
 // skips that subscriber). It returns how many mails it queued.
 func (s *Store) QueueNotifications(ctx context.Context, inst Installment, compose Composer) (int, error) {
 	total := 0
+	var after int64 // subscribers are walked once, in id order, a batch at a time
 	for {
-		n, more, err := s.queueNotificationBatch(ctx, inst, compose)
+		n, more, err := s.queueNotificationBatch(ctx, inst, compose, &after)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("store: queue notifications for %s: %w", inst.Key, err)
@@ -62,20 +63,23 @@ func unnotified(db *gorm.DB, inst Installment) *gorm.DB {
 		Where("NOT EXISTS (SELECT 1 FROM notifications n WHERE n.installment = ? AND n.subscriber_id = subscribers.id)", inst.Key)
 }
 
-func (s *Store) queueNotificationBatch(ctx context.Context, inst Installment, compose Composer) (queued int, more bool, err error) {
+func (s *Store) queueNotificationBatch(ctx context.Context, inst Installment, compose Composer, after *int64) (queued int, more bool, err error) {
 	// A plain read first: the scheduler asks about every published part on every tick, and
 	// an answer of "nobody" must not take SQLite's write lock.
 	var ids []int64
-	if err := unnotified(s.db.WithContext(ctx), inst).Limit(1).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+	if err := unnotified(s.db.WithContext(ctx), inst).Where("id > ?", *after).Limit(1).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 		return 0, false, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		queued = 0
 		var subs []Subscriber
-		if err := unnotified(tx, inst).Order("id").Limit(notifyBatch).Find(&subs).Error; err != nil {
+		if err := unnotified(tx, inst).Where("id > ?", *after).Order("id").Limit(notifyBatch).Find(&subs).Error; err != nil {
 			return err
 		}
 		more = len(subs) == notifyBatch
+		if len(subs) > 0 {
+			*after = subs[len(subs)-1].ID
+		}
 		for i := range subs {
 			sub := &subs[i]
 			n := Notification{Installment: inst.Key, SubscriberID: sub.ID, CreatedAt: s.now().UTC()}
