@@ -64,6 +64,26 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// browserSteps returns helpers that run browser actions and read text, failing the test with
+// the server's log when a step fails.
+func browserSteps(t *testing.T, ctx context.Context, p *program) (do func(what string, actions ...chromedp.Action[chromedp.Void]), text func(sel string) string) {
+	do = func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v\nserver log:\n%s", what, err, p.stderr)
+		}
+	}
+	text = func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return s
+	}
+	return do, text
+}
+
 // TestTheTraineeJourneyInABrowser signs up, reads Part 1, answers its quiz, plays its
 // conversation to an ending and finds the result on /progress, in headless Chromium.
 func TestTheTraineeJourneyInABrowser(t *testing.T) {
@@ -74,20 +94,7 @@ func TestTheTraineeJourneyInABrowser(t *testing.T) {
 	l, _ := course.Lesson("why-difficult-customers-matter")
 	q, sc := l.Quizzes[0], l.Scenarios[0]
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v\nserver log:\n%s", what, err, p.stderr)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := browserSteps(t, ctx, p)
 	do("sign up",
 		chromedp.Navigate(base+"/signup"),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Ana Browser"),

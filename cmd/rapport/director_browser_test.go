@@ -19,20 +19,7 @@ func TestADirectorEditsAndPublishesALessonInABrowser(t *testing.T) {
 	createUser(t, data, "ana@example.com", "trainee")
 	p := startProgram(t, data)
 	base := "http://" + p.addr
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v\nserver log:\n%s", what, err, p.stderr)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	do, text := browserSteps(t, ctx, p)
 	// edit replaces text in the editor as typing would, firing the input event the live
 	// preview listens to, and returns how many previews had arrived before.
 	edit := func(from, to string) int {
