@@ -65,24 +65,17 @@ func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// observe records every request under its route pattern (never the raw path, which would let
-// any visitor create series without bound).
-func (m *metrics) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		method := c.Request().Method
-		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
-		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
-		return nil
+// record counts a finished request under its route pattern (never the raw path, which would
+// let any visitor create series without bound). logRequests calls it, so one middleware times
+// each request and renders its error once.
+func (m *metrics) record(c echo.Context, took time.Duration) {
+	route := c.Path()
+	if route == "" {
+		route = "unmatched"
 	}
+	method := c.Request().Method
+	m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(took.Seconds())
 }
 
 // handleMetrics: GET /metrics. Without a configured token only loopback clients are served,

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// logRequests writes one structured line per request.
+// logRequests writes one structured line per request and records it in the metrics.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -16,13 +16,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err) // render the error now so the line below logs its real status
 		}
+		took := time.Since(start)
+		s.metrics.record(c, took)
 		req, res := c.Request(), c.Response()
 		s.log.Info("request",
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", res.Status),
 			slog.Int64("bytes", res.Size),
-			slog.Duration("took", time.Since(start)),
+			slog.Duration("took", took),
 			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
 		)
 		return nil

@@ -21,7 +21,6 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(
 		middleware.RequestID(),
 		s.logRequests,
-		s.metrics.observe,
 		middleware.Recover(),
 		middleware.BodyLimit("1M"),
 		// Level 1: a 13 KB lesson page takes ~90µs to compress, against ~250µs at level 5.
