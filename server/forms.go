@@ -48,6 +48,21 @@ func validEmail(s string) (string, string) {
 	return strings.ToLower(s), ""
 }
 
+// validName trims a person's or a team's name and says what is wrong with it, if anything;
+// missing is the message for an empty name.
+func validName(s, missing string) (string, string) {
+	s, ok := cleanText(s)
+	switch {
+	case s == "":
+		return s, missing
+	case !ok:
+		return s, "The name has characters we cannot store."
+	case utf8.RuneCountInString(s) > maxName:
+		return s, "Use at most 100 characters for the name."
+	}
+	return s, ""
+}
+
 type signupForm struct {
 	Name, Email, Next string
 	Errors            fieldErrors
@@ -55,17 +70,10 @@ type signupForm struct {
 
 func (f *signupForm) validate(password string) bool {
 	f.Errors = fieldErrors{}
-	var ok bool
-	f.Name, ok = cleanText(f.Name)
-	switch {
-	case f.Name == "":
-		f.Errors["name"] = "Enter your name."
-	case !ok:
-		f.Errors["name"] = "Your name has characters we cannot store."
-	case utf8.RuneCountInString(f.Name) > maxName:
-		f.Errors["name"] = "Use at most 100 characters for your name."
-	}
 	var msg string
+	if f.Name, msg = validName(f.Name, "Enter your name."); msg != "" {
+		f.Errors["name"] = msg
+	}
 	if f.Email, msg = validEmail(f.Email); msg != "" {
 		f.Errors["email"] = msg
 	}

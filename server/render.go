@@ -35,15 +35,8 @@ func templateFuncs(assets *static.Assets) template.FuncMap {
 	return template.FuncMap{
 		"asset":     assets.Path,
 		"moodLabel": courses.MoodLabel,
-		"moodPct":   func(m int) int { return m * 100 / courses.MaxMood },
-		"pct": func(a, b int) int {
-			if b == 0 {
-				return 0
-			}
-			return a * 100 / b
-		},
-		"inc":    func(i int) int { return i + 1 },
-		"signed": func(i int) string { return fmt.Sprintf("%+d", i) },
+		"inc":       func(i int) int { return i + 1 },
+		"signed":    func(i int) string { return fmt.Sprintf("%+d", i) },
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one

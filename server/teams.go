@@ -5,7 +5,6 @@ import (
 	"rapport/courses"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -58,15 +57,9 @@ func readTeamForm(c echo.Context) teamForm {
 
 func (f *teamForm) validate() bool {
 	f.Errors = fieldErrors{}
-	var ok bool
-	f.Name, ok = cleanText(f.Name)
-	switch {
-	case f.Name == "":
-		f.Errors["name"] = "Give the team a name."
-	case !ok:
-		f.Errors["name"] = "The name has characters we cannot store."
-	case utf8.RuneCountInString(f.Name) > maxName:
-		f.Errors["name"] = "Use at most 100 characters."
+	var msg string
+	if f.Name, msg = validName(f.Name, "Give the team a name."); msg != "" {
+		f.Errors["name"] = msg
 	}
 	f.Due, _ = cleanText(f.Due)
 	if f.Due != "" {
