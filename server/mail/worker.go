@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"rapport/server/store"
@@ -122,24 +123,77 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// Drain sends every message that is due, one claim at a time, and returns how many it tried.
-// It is what Run does on each wake-up; tests call it to step the worker.
+// claimBatch is how many messages a worker claims at once: one database write for the
+// batch instead of one per message. Small enough that a batch's sends take seconds, far
+// inside the lease, when the mail server answers at all.
+const claimBatch = 32
+
+// Drain sends every message that is due, a claimed batch at a time, and returns how many it
+// tried. It is what Run does on each wake-up; tests call it to step the worker.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
 	n := 0
 	for ctx.Err() == nil {
-		m, err := w.cfg.Store.ClaimMail(ctx, w.owner, w.cfg.Lease)
+		batch, err := w.cfg.Store.ClaimMails(ctx, w.owner, w.cfg.Lease, claimBatch)
 		if errors.Is(err, store.ErrNotFound) {
 			return n, nil
 		}
 		if err != nil {
 			return n, err
 		}
-		n++
-		if err := w.deliver(ctx, m); err != nil {
+		tried, err := w.sendBatch(ctx, batch)
+		n += tried
+		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// sendBatch delivers a claimed batch in order. A slow mail server could make a batch outlast
+// its lease, and another worker would then send the rest again, so past half the lease the
+// rest is renewed, and any message another worker has taken meanwhile is left to it. When
+// ctx ends, what was not tried is given back at once rather than when the lease runs out.
+func (w *Worker) sendBatch(ctx context.Context, batch []store.OutboxMessage) (int, error) {
+	leased, tried := time.Now(), 0
+	for i := 0; i < len(batch); i++ {
+		if ctx.Err() != nil {
+			return tried, w.cfg.Store.ReleaseMails(context.WithoutCancel(ctx), w.owner, ids(batch[i:]))
+		}
+		if time.Since(leased) > w.cfg.Lease/2 {
+			mine, err := w.cfg.Store.RenewMails(ctx, w.owner, ids(batch[i:]), w.cfg.Lease)
+			if err != nil {
+				return tried, err
+			}
+			leased, batch = time.Now(), append(batch[:i], keep(batch[i:], mine)...)
+			if i == len(batch) {
+				break
+			}
+		}
+		tried++
+		if err := w.deliver(ctx, &batch[i]); err != nil {
+			return tried, err
+		}
+	}
+	return tried, nil
+}
+
+func ids(ms []store.OutboxMessage) []int64 {
+	out := make([]int64, len(ms))
+	for i := range ms {
+		out[i] = ms[i].ID
+	}
+	return out
+}
+
+// keep returns the messages of ms whose ids are in mine, in the order of ms.
+func keep(ms []store.OutboxMessage, mine []int64) []store.OutboxMessage {
+	var out []store.OutboxMessage
+	for _, m := range ms {
+		if slices.Contains(mine, m.ID) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) error {

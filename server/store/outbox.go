@@ -93,6 +93,14 @@ func NewMessageID(host string) string {
 
 // enqueue adds a message to the outbox inside tx, due at once.
 func (s *Store) enqueue(tx *gorm.DB, m *OutboxMessage) error {
+	if err := s.readyToQueue(m); err != nil {
+		return err
+	}
+	return tx.Create(m).Error
+}
+
+// readyToQueue checks a message and sets the fields of a new, pending one, due at once.
+func (s *Store) readyToQueue(m *OutboxMessage) error {
 	now := s.now().UTC()
 	if m.MessageID == "" {
 		return errors.New("outbox message without a Message-ID")
@@ -101,7 +109,7 @@ func (s *Store) enqueue(tx *gorm.DB, m *OutboxMessage) error {
 		m.Headers = "{}"
 	}
 	m.Status, m.NextTry, m.CreatedAt, m.Attempts = MailPending, now, now, 0
-	return tx.Create(m).Error
+	return nil
 }
 
 // EnqueueMail adds one message to the outbox; the mail worker sends it.
@@ -114,14 +122,30 @@ func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
 
 var errLostClaim = errors.New("another worker claimed the message")
 
-// ClaimMail takes the next due message for owner and leases it until lease has passed:
-// a pending message whose time has come, or one whose previous worker's lease ran out
-// (it died mid-send). The claim is a conditional UPDATE, so of two workers that pick the
-// same row only one changes it; on PostgreSQL FOR UPDATE SKIP LOCKED also keeps workers off
+// due is the condition of a message a worker may claim: pending and its time has come, or
+// claimed by a worker whose lease ran out (it died mid-send).
+const due = "((status = ? AND next_try <= ?) OR (status = ? AND lease_until < ?))"
+
+// ClaimMail claims the next due message for owner; see ClaimMails.
+func (s *Store) ClaimMail(ctx context.Context, owner string, lease time.Duration) (*OutboxMessage, error) {
+	ms, err := s.ClaimMails(ctx, owner, lease, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &ms[0], nil
+}
+
+// ClaimMails takes up to limit due messages for owner, oldest first, and leases them until
+// lease has passed. The claim is a conditional UPDATE, so of two workers that pick the same
+// rows only one changes them; on PostgreSQL FOR UPDATE SKIP LOCKED also keeps workers off
 // each other's rows while they decide. The attempt is counted at the claim, so a message
 // that kills its worker still runs out of attempts. ErrNotFound means nothing is due.
-func (s *Store) ClaimMail(ctx context.Context, owner string, lease time.Duration) (*OutboxMessage, error) {
-	const due = "((status = ? AND next_try <= ?) OR (status = ? AND lease_until < ?))"
+//
+// Claiming a batch costs one write where claiming one at a time cost one per message, and
+// on SQLite every write waits for the one writer (a fan-out queues its mails meanwhile).
+// The worker renews the lease of a batch that is taking long (RenewMails) and gives back
+// what it did not send when it stops (ReleaseMails).
+func (s *Store) ClaimMails(ctx context.Context, owner string, lease time.Duration, limit int) ([]OutboxMessage, error) {
 	for range 5 {
 		now := s.now().UTC()
 		// A plain read first: an idle poll must not take SQLite's write lock.
@@ -132,33 +156,47 @@ func (s *Store) ClaimMail(ctx context.Context, owner string, lease time.Duration
 		if len(ids) == 0 {
 			return nil, fmt.Errorf("store: claim mail: %w", ErrNotFound)
 		}
-		var m OutboxMessage
+		var ms []OutboxMessage
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			// Two lookups rather than one with OR: each walks an index in order, where the OR
 			// made the database sort the whole outbox on every claim (quadratic in a fan-out).
-			pick := func(q *gorm.DB) error {
+			pick := func(q *gorm.DB, n int) error {
 				if s.postgres {
 					q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 				}
-				return q.Take(&m).Error
-			}
-			err := pick(tx.Where("status = ? AND next_try <= ?", MailPending, now).Order("status, next_try, id"))
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				err = pick(tx.Where("status = ? AND lease_until < ?", MailSending, now).Order("id"))
-			}
-			if err != nil {
+				var more []OutboxMessage
+				err := q.Limit(n).Find(&more).Error
+				ms = append(ms, more...)
 				return err
 			}
+			if err := pick(tx.Where("status = ? AND next_try <= ?", MailPending, now).Order("status, next_try, id"), limit); err != nil {
+				return err
+			}
+			if len(ms) < limit {
+				if err := pick(tx.Where("status = ? AND lease_until < ?", MailSending, now).Order("id"), limit-len(ms)); err != nil {
+					return err
+				}
+			}
+			if len(ms) == 0 {
+				return gorm.ErrRecordNotFound
+			}
+			ids := make([]int64, len(ms))
+			for i := range ms {
+				ids[i] = ms[i].ID
+			}
 			until := now.Add(lease)
-			res := tx.Model(&OutboxMessage{}).Where("id = ? AND "+due, m.ID, MailPending, now, MailSending, now).
+			res := tx.Model(&OutboxMessage{}).Where("id IN ? AND "+due, ids, MailPending, now, MailSending, now).
 				Updates(map[string]any{"status": MailSending, "lease_owner": owner, "lease_until": until, "attempts": gorm.Expr("attempts + 1")})
 			if res.Error != nil {
 				return res.Error
 			}
-			if res.RowsAffected == 0 {
-				return errLostClaim
+			if res.RowsAffected != int64(len(ids)) {
+				return errLostClaim // undone with the transaction; try again
 			}
-			m.Status, m.LeaseOwner, m.LeaseUntil, m.Attempts = MailSending, owner, &until, m.Attempts+1
+			for i := range ms {
+				m := &ms[i]
+				m.Status, m.LeaseOwner, m.LeaseUntil, m.Attempts = MailSending, owner, &until, m.Attempts+1
+			}
 			return nil
 		})
 		switch {
@@ -167,9 +205,44 @@ func (s *Store) ClaimMail(ctx context.Context, owner string, lease time.Duration
 		case err != nil:
 			return nil, notFound(err, "claim mail")
 		}
-		return &m, nil
+		return ms, nil
 	}
 	return nil, fmt.Errorf("store: claim mail: %w", ErrNotFound)
+}
+
+// RenewMails extends owner's lease on the given messages by lease from now and returns the
+// ids still owner's: a message whose lease lapsed and was claimed by another worker is
+// that worker's to send, and must be dropped from owner's batch.
+func (s *Store) RenewMails(ctx context.Context, owner string, ids []int64, lease time.Duration) ([]int64, error) {
+	var mine []int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		owned := func() *gorm.DB {
+			return tx.Model(&OutboxMessage{}).Where("id IN ? AND status = ? AND lease_owner = ?", ids, MailSending, owner)
+		}
+		if err := owned().Update("lease_until", s.now().UTC().Add(lease)).Error; err != nil {
+			return err
+		}
+		return owned().Order("id").Pluck("id", &mine).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: renew mail leases: %w", err)
+	}
+	return mine, nil
+}
+
+// ReleaseMails gives back messages owner claimed and did not try, so they are due at once
+// for any worker instead of waiting for the lease to run out; the claim's attempt is
+// taken back, since nothing was tried.
+func (s *Store) ReleaseMails(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id IN ? AND status = ? AND lease_owner = ?", ids, MailSending, owner).
+		Updates(map[string]any{"status": MailPending, "lease_owner": "", "lease_until": nil, "next_try": s.now().UTC(), "attempts": gorm.Expr("attempts - 1")}).Error
+	if err != nil {
+		return fmt.Errorf("store: release mails: %w", err)
+	}
+	return nil
 }
 
 // MailResult is how an attempt ended: Status is MailSent, MailLogged, MailPending (try again

@@ -87,16 +87,20 @@ func hashToken(plain string) string {
 
 // issueToken stores the hash of a fresh 256-bit token and returns the token.
 func (s *Store) issueToken(tx *gorm.DB, subID int64, purpose string, expires *time.Time) (string, error) {
-	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	plain := base64.RawURLEncoding.EncodeToString(b)
-	t := SubscriberToken{SubscriberID: subID, Purpose: purpose, Hash: hashToken(plain), ExpiresAt: expires, CreatedAt: s.now().UTC()}
+	plain, t := s.newToken(subID, purpose, expires)
 	if err := tx.Create(&t).Error; err != nil {
 		return "", err
 	}
 	return plain, nil
+}
+
+// newToken makes a fresh 256-bit token and the row that stores its hash, for the caller to
+// insert (alone, or in a batch).
+func (s *Store) newToken(subID int64, purpose string, expires *time.Time) (string, SubscriberToken) {
+	b := make([]byte, tokenBytes)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	plain := base64.RawURLEncoding.EncodeToString(b)
+	return plain, SubscriberToken{SubscriberID: subID, Purpose: purpose, Hash: hashToken(plain), ExpiresAt: expires, CreatedAt: s.now().UTC()}
 }
 
 // Subscribe records a sign-up and queues a confirmation mail, unless the address is already

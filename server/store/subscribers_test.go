@@ -364,7 +364,8 @@ func TestConcurrentWorkersClaimEachMessageOnce(t *testing.T) {
 					defer wg.Done()
 					owner := "w" + itoa(i)
 					for {
-						m, err := s.ClaimMail(ctx, owner, time.Hour)
+						// Batches of 1, 3, 5 and 7: one-at-a-time claims and batches race.
+						batch, err := s.ClaimMails(ctx, owner, time.Hour, 1+2*i)
 						if errors.Is(err, store.ErrNotFound) {
 							return
 						}
@@ -372,14 +373,16 @@ func TestConcurrentWorkersClaimEachMessageOnce(t *testing.T) {
 							t.Error(err)
 							return
 						}
-						mu.Lock()
-						if prev, dup := claimed[m.ID]; dup {
-							t.Errorf("message %d claimed by %s and %s", m.ID, prev, owner)
-						}
-						claimed[m.ID] = owner
-						mu.Unlock()
-						if err := s.FinishMail(ctx, m.ID, owner, store.MailResult{Status: store.MailSent}); err != nil {
-							t.Error(err)
+						for _, m := range batch {
+							mu.Lock()
+							if prev, dup := claimed[m.ID]; dup {
+								t.Errorf("message %d claimed by %s and %s", m.ID, prev, owner)
+							}
+							claimed[m.ID] = owner
+							mu.Unlock()
+							if err := s.FinishMail(ctx, m.ID, owner, store.MailResult{Status: store.MailSent}); err != nil {
+								t.Error(err)
+							}
 						}
 					}
 				}()
