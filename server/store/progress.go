@@ -34,13 +34,9 @@ func (s *Store) CompleteLesson(ctx context.Context, userID int64, course, lesson
 // LessonProgressFor returns a user's lesson records in a course, by lesson slug: the lesson
 // and its times only, since it runs on every page view.
 func (s *Store) LessonProgressFor(ctx context.Context, userID int64, course string) (map[string]LessonProgress, error) {
-	var rows []LessonProgress
-	if err := s.db.WithContext(ctx).Select("lesson", "opened_at", "completed_at").Where("user_id = ? AND course = ?", userID, course).Find(&rows).Error; err != nil {
+	out, err := s.lessonProgressRows(ctx, userID, course) // every page: see pagereads.go
+	if err != nil {
 		return nil, fmt.Errorf("store: lesson progress: %w", err)
-	}
-	out := make(map[string]LessonProgress, len(rows))
-	for _, r := range rows {
-		out[r.Lesson] = r
 	}
 	return out, nil
 }

@@ -48,15 +48,9 @@ type QuizSummary struct {
 // It reads the quiz_scores rows written in the same transaction as each attempt, one row per
 // quiz, so a page view costs the same after the hundredth attempt as after the first.
 func (s *Store) QuizSummaries(ctx context.Context, userID int64, course string) (map[string]QuizSummary, error) {
-	var rows []QuizScore
-	err := s.db.WithContext(ctx).Select("quiz", "attempts", "best", "latest", "passed").
-		Where("user_id = ? AND course = ?", userID, course).Find(&rows).Error
+	out, err := s.quizSummaryRows(ctx, userID, course) // every page: see pagereads.go
 	if err != nil {
 		return nil, fmt.Errorf("store: quiz summaries: %w", err)
-	}
-	out := make(map[string]QuizSummary, len(rows))
-	for _, r := range rows {
-		out[r.Quiz] = QuizSummary{Quiz: r.Quiz, Attempts: r.Attempts, Best: r.Best, Latest: r.Latest, Passed: r.Passed}
 	}
 	return out, nil
 }

@@ -137,11 +137,8 @@ type ScenarioSummary struct {
 
 // ScenarioSummaries returns a user's record on every conversation of a course, by id.
 func (s *Store) ScenarioSummaries(ctx context.Context, userID int64, course string) (map[string]ScenarioSummary, error) {
-	var rows []ScenarioRun
-	// Only what a summary needs: every page view runs this, and the timestamps and paths
-	// cost more to read than the query.
-	err := s.db.WithContext(ctx).Select("id", "scenario", "status", "node", "score", "skills").
-		Where("user_id = ? AND course = ?", userID, course).Order("id").Find(&rows).Error
+	// Only what a summary needs, read without GORM: every page view runs this (pagereads.go).
+	rows, err := s.scenarioRunRows(ctx, userID, course)
 	if err != nil {
 		return nil, fmt.Errorf("store: scenario summaries: %w", err)
 	}
