@@ -13,8 +13,8 @@ import (
 //
 // Without it, an exam start that outruns the server for a few seconds leaves thousands of
 // requests in flight at once, each holding what the middleware took for it, above all a gzip
-// writer (some 800 KB of deflate state, taken when the request starts): 5,000 trainees in 10
-// seconds drove the server past 2 GB. The work is CPU and a single database writer, so a few
+// writer (hundreds of KB of deflate state): 5,000 trainees in 10 seconds drove the server past
+// 2 GB. The work is CPU and a single database writer, so a few
 // requests per core keep both busy; more in flight only share the same cores more thinly.
 // /healthz is never queued, so a load balancer can still tell a busy instance from a dead one.
 type admission struct {

@@ -90,7 +90,7 @@ func (s *Server) handleMetrics(c echo.Context) error {
 	} else if !fromLoopback(c.Request()) {
 		return echo.NewHTTPError(http.StatusForbidden, "Metrics are served to this machine only.")
 	}
-	// Echo's gzip middleware already compresses; promhttp doing it too would gzip twice.
+	// compressAnswers already compresses; promhttp doing it too would gzip twice.
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -30,24 +30,38 @@ func TestStaticFilesHaveHashedNamesAndLongCaching(t *testing.T) {
 	}
 }
 
-func TestTextIsGzippedAndPagesStaySmall(t *testing.T) {
-	a := newTestApp(t)
-	req, _ := http.NewRequest(http.MethodGet, a.http.URL+part1, nil)
+// gunzipGet fetches path asking for gzip, checks the answer's status and encoding, and
+// returns the body uncompressed (gzip.Reader checks the CRC and length at the end).
+func gunzipGet(t *testing.T, a *testApp, path string, status int) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, a.http.URL+path, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	res, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if res.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("Content-Encoding %q, want gzip", res.Header.Get("Content-Encoding"))
+	if res.StatusCode != status || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("%s: %d, Content-Encoding %q; want %d, gzip", path, res.StatusCode, res.Header.Get("Content-Encoding"), status)
 	}
 	zr, err := gzip.NewReader(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(zr)
-	if !strings.Contains(string(body), "Why difficult customers matter") || len(body) > 100<<10 {
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return string(body)
+}
+
+func TestTextIsGzippedAndPagesStaySmall(t *testing.T) {
+	a := newTestApp(t)
+	body := gunzipGet(t, a, part1, http.StatusOK)
+	if !strings.Contains(body, "Why difficult customers matter") || len(body) > 100<<10 {
 		t.Fatalf("lesson page: %d bytes uncompressed (limit 100 KB)", len(body))
+	}
+	if css := gunzipGet(t, a, regexp.MustCompile(`/static/style\.[0-9a-f]{12}\.css`).FindString(body), http.StatusOK); !strings.Contains(css, "{") {
+		t.Fatalf("stylesheet uncompressed:\n%.200s", css)
 	}
 }

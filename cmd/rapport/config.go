@@ -30,6 +30,9 @@ type serveConfig struct {
 	// BenchStaticFile is for load testing only (cmd/rapport-load): a page served as a static
 	// file at /static/bench/lesson.html, the baseline live pages are compared against.
 	BenchStaticFile string
+	// CPUProfile, when set, names a file the server writes a pprof CPU profile of its whole
+	// run to, when it stops: for finding what bounds a load test (docs/performance.md).
+	CPUProfile string
 	// Mail is the SMTP server (RAPPORT_SMTP_URL) and From address (RAPPORT_MAIL_FROM).
 	Mail mail.Settings
 }
@@ -50,6 +53,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("RAPPORT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For set by a proxy on this machine (RAPPORT_TRUST_PROXY=true)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("RAPPORT_METRICS_TOKEN", ""), "bearer token required for /metrics; empty: /metrics answers loopback clients only (RAPPORT_METRICS_TOKEN)")
 	fs.StringVar(&c.BenchStaticFile, "bench-static-file", "", "for load testing only: serve this file at /static/bench/lesson.html as the load tool's baseline")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "for profiling: write a pprof CPU profile of the whole run to this file when the server stops")
 	// No env default shown for the SMTP URL: -h prints defaults, and this one holds a password.
 	smtpURL := fs.String("smtp-url", "", "SMTP server for subscriber mail, smtp://user:password@host:587?tls=starttls|opportunistic|none or smtps://user:password@host:465; prefer the variable, which keeps the password out of the process list; empty: mail is logged and kept in the outbox (RAPPORT_SMTP_URL)")
 	fs.StringVar(&c.Mail.From, "mail-from", env("RAPPORT_MAIL_FROM", ""), `From address of subscriber mail, e.g. "Rapport <news@example.com>"; needed with an SMTP server (RAPPORT_MAIL_FROM)`)
