@@ -34,7 +34,8 @@ type benchApp struct {
 	key      []byte
 	lesson   *courses.Lesson
 	trainees []benchTrainee
-	page     []byte
+	page     []byte // the lesson page, uncompressed: the static baseline's bytes
+	gzip     bool   // send Accept-Encoding: gzip
 }
 
 type benchTrainee struct {
@@ -83,6 +84,7 @@ func newBenchApp(b *testing.B, trainees int) *benchApp {
 		a.trainees = append(a.trainees, t)
 	}
 	a.page = a.serve(http.MethodGet, benchLesson, a.trainees[0].cookies, "").Body.Bytes()
+	a.gzip = true // from here on, ask for gzip as browsers and the load tool do
 	return a
 }
 
@@ -95,6 +97,9 @@ func (a *benchApp) serve(method, path, cookies, form string) *httptest.ResponseR
 		req = httptest.NewRequest(method, path, nil)
 	}
 	req.Header.Set("Cookie", cookies)
+	if a.gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
 	rec := httptest.NewRecorder()
 	a.srv.ServeHTTP(rec, req)
 	return rec

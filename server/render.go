@@ -29,6 +29,7 @@ type view struct {
 	Flashes []string
 	Path    string
 	Data    any
+	Splice  *spliceList // lesson prose to splice in (spliced.go)
 }
 
 func templateFuncs(assets *static.Assets) template.FuncMap {
@@ -81,8 +82,12 @@ func (s *Server) render(c echo.Context, status int, name, title string, data any
 	}
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
+	v.Splice = &spliceList{page: buf}
 	if err := t.ExecuteTemplate(buf, "layout.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if len(v.Splice.at) > 0 {
+		return writeSpliced(c, status, v.Splice)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"bytes"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"rapport/courses"
+	"rapport/gzsplice"
+)
+
+// A lesson page is some 13 KB, nine tenths of it the lesson's prose, the same for every
+// trainee. Compressing all of it on every request was the largest cost of a lesson page, so
+// the prose is compressed once when the course loads (courses.Segment.Packed) and spliced
+// into each answer's gzip stream; only the page around it is compressed per request.
+//
+// The lesson template writes prose through {{$.Splice.Prose .}}, which writes nothing into
+// the page but notes where the prose belongs. Templates write each piece of text to their
+// writer as they reach it, so the page buffer's length at that moment is that place.
+
+// spliceList is one render's prose: where each run goes in the page buffer, and the run.
+type spliceList struct {
+	page *bytes.Buffer
+	at   []int
+	runs []*gzsplice.Block
+}
+
+// Prose places a run of lesson prose here. A segment without a packed form (made by hand in a
+// test, say) is written into the page as it is.
+func (l *spliceList) Prose(seg courses.Segment) template.HTML {
+	if seg.Packed == nil {
+		return seg.HTML
+	}
+	l.at = append(l.at, l.page.Len())
+	l.runs = append(l.runs, seg.Packed)
+	return ""
+}
+
+// writeSpliced sends a page with prose to place: gzipped with the prose spliced in when the
+// client takes gzip, otherwise as plain HTML with the prose copied in. The Content-Encoding
+// tells compressAnswers to leave the answer alone.
+func writeSpliced(c echo.Context, status int, l *spliceList) error {
+	out := renderBufs.Get().(*bytes.Buffer)
+	defer putRenderBuf(out)
+	page := l.page.Bytes()
+	if !acceptsGzip(c.Request()) {
+		last := 0
+		for i, at := range l.at {
+			out.Write(page[last:at])
+			out.Write(l.runs[i].Raw())
+			last = at
+		}
+		out.Write(page[last:])
+		return c.HTMLBlob(status, out.Bytes())
+	}
+	zw := spliceWriters.Get().(*gzsplice.Writer)
+	defer spliceWriters.Put(zw)
+	zw.Reset(out)
+	last := 0
+	for i, at := range l.at {
+		zw.Write(page[last:at]) // into a bytes.Buffer: errors only come back from Close
+		zw.Splice(l.runs[i])
+		last = at
+	}
+	zw.Write(page[last:])
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	h.Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, out.Bytes())
+}
+
+// spliceWriters keep their compressors between requests, as compressAnswers does.
+var spliceWriters = sync.Pool{New: func() any {
+	zw, _ := gzsplice.NewWriter(nil, 1) // level 1 is valid
+	zw.MinDeflate = spliceMinDeflate
+	return zw
+}}
+
+// spliceMinDeflate: the page around the prose (about 3 KB: the header, the activity cards,
+// the forms) goes out stored. Measured on part 1 under the load tool (docs/performance.md):
+// deflating it at level 1 makes the answer 6.3 KB instead of 8.3 KB (the whole page deflated
+// at level 1 is 5.9 KB), for about a quarter more server CPU per page. 2 KB is a sliver of
+// one round trip; a quarter of the CPU is a quarter more trainees per box.
+const spliceMinDeflate = math.MaxInt
+
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip with a quality above
+// zero (RFC 9110 12.5.3). HEAD answers carry no body to compress.
+func acceptsGzip(r *http.Request) bool {
+	if r.Method == http.MethodHead {
+		return false
+	}
+	for _, coding := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
+		name, params, _ := strings.Cut(coding, ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q, found := strings.CutPrefix(strings.ReplaceAll(strings.ToLower(params), " ", ""), "q=")
+		if !found {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
+	}
+	return false
+}

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fetch gets path with the browser's cookies and the given Accept-Encoding, undoing gzip by
+// hand so the CRC-32 and length in the trailer are checked.
+func (b *browser) fetch(path, acceptEncoding string) (body string, header http.Header) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.app.http.URL+path, nil)
+	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport decodes nothing
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.t.Fatalf("%s: %d, %v", path, res.StatusCode, err)
+	}
+	if cl := res.Header.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(raw)) {
+		b.t.Fatalf("Content-Length %q for %d bytes", res.Header.Get("Content-Length"), len(raw))
+	}
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		return string(raw), res.Header
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		b.t.Fatalf("%s: gzip stream: %v", path, err)
+	}
+	return string(plain), res.Header
+}
+
+// A lesson page is the same page whether its prose is spliced into gzip or copied in, and
+// holds every run of the lesson's prose in order, each where the template puts it.
+func TestLessonProseIsSplicedIntoGzipAnswers(t *testing.T) {
+	a := newTestApp(t)
+	b := a.browser()
+	b.signUp("Ada Splice", "ada@example.com")
+	b.get(part1) // the first opening records progress; compare two pages after it
+
+	zipped, zh := b.fetch(part1, "deflate, gzip;q=0.8")
+	plain, ph := b.fetch(part1, "gzip;q=0, br")
+	if zh.Get("Content-Encoding") != "gzip" || ph.Get("Content-Encoding") != "" {
+		t.Fatalf("Content-Encoding %q and %q; want gzip, then none", zh.Get("Content-Encoding"), ph.Get("Content-Encoding"))
+	}
+	// compressAnswers streams what it compresses; only a spliced answer knows its length.
+	if zh.Get("Content-Length") == "" {
+		t.Fatal("the gzip page was compressed whole, not spliced")
+	}
+	if !strings.Contains(zh.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("Vary %q: caches must keep the two apart", zh.Values("Vary"))
+	}
+	if zipped != plain {
+		t.Fatalf("the gzip and plain pages differ:\n%s\n---\n%s", zipped, plain)
+	}
+
+	course, _ := a.srv.Catalog().Course("difficult-customers")
+	lesson := course.Lessons[0]
+	at := strings.Index(zipped, "<div class=\"prose\">")
+	runs := 0
+	for _, seg := range lesson.Body {
+		if seg.Packed == nil {
+			continue
+		}
+		i := strings.Index(zipped[at:], string(seg.HTML))
+		if at < 0 || i < 0 {
+			t.Fatalf("prose run %d is missing or out of order:\n%.300s", runs, seg.HTML)
+		}
+		at += i + len(seg.HTML)
+		runs++
+	}
+	if runs < 2 || !strings.Contains(zipped[at:], "Mark this part complete") {
+		t.Fatalf("%d runs of prose; the page after them:\n%s", runs, zipped[at:])
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"gzip":                    true,
+		"gzip, deflate, br, zstd": true,
+		"GZip;Q=0.5":              true,
+		"br;q=1.0, gzip; q=0.001": true,
+		"":                        false,
+		"identity":                false,
+		"deflate, br":             false,
+		"gzip;q=0":                false,
+		"gzip; q=0.000":           false,
+		"gzip;q=nonsense":         false,
+		"x-gzip-ish":              false,
+	} {
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Encoding", header)
+		if got := acceptsGzip(r); got != want {
+			t.Errorf("Accept-Encoding %q: %v, want %v", header, got, want)
+		}
+	}
+	head, _ := http.NewRequest(http.MethodHead, "/", nil)
+	head.Header.Set("Accept-Encoding", "gzip")
+	if acceptsGzip(head) {
+		t.Error("a HEAD request has no body to compress")
+	}
+}
