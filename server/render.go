@@ -34,10 +34,14 @@ type view struct {
 
 func templateFuncs(assets *static.Assets) template.FuncMap {
 	return template.FuncMap{
-		"asset":     assets.Path,
-		"moodLabel": courses.MoodLabel,
-		"inc":       func(i int) int { return i + 1 },
-		"signed":    func(i int) string { return fmt.Sprintf("%+d", i) },
+		"asset": assets.Path,
+		// One URL per call, built where the handlers build theirs, not in pieces.
+		"lessonURL":   lessonURL,
+		"quizURL":     quizURL,
+		"scenarioURL": scenarioURL,
+		"moodLabel":   courses.MoodLabel,
+		"inc":         func(i int) int { return i + 1 },
+		"signed":      func(i int) string { return fmt.Sprintf("%+d", i) },
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one
