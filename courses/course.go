@@ -7,8 +7,6 @@ import (
 	"html/template"
 	"sort"
 	"time"
-
-	"rapport/gzsplice"
 )
 
 // Mood bounds: 0 is furious, 5 delighted.
@@ -128,10 +126,7 @@ func (l *Lesson) ReadingMinutes() int { return max(1, (l.Words+199)/200) }
 
 // Segment is a run of rendered lesson HTML, or an activity placed at that point.
 type Segment struct {
-	HTML template.HTML
-	// Packed is HTML compressed ahead of time, for the server to splice into gzip answers
-	// instead of compressing the same prose for every trainee who opens the lesson.
-	Packed   *gzsplice.Block
+	HTML     template.HTML
 	Quiz     *Quiz
 	Scenario *Scenario
 }

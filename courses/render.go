@@ -13,8 +13,6 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
-
-	"rapport/gzsplice"
 )
 
 // markdown is built once: goldmark is immutable after configuration and safe to share. Raw HTML
@@ -54,11 +52,7 @@ func (m markdown) render(src []byte, doc ast.Node, l *Lesson) ([]Segment, int) {
 	words := 0
 	flush := func() {
 		if buf.Len() > 0 {
-			seg := Segment{HTML: template.HTML(buf.String())}
-			if l != nil { // a course's introduction is served joined, never spliced
-				seg.Packed = gzsplice.Precompress([]byte(seg.HTML))
-			}
-			segs = append(segs, seg)
+			segs = append(segs, Segment{HTML: template.HTML(buf.String())})
 			buf.Reset()
 		}
 	}

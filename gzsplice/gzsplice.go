@@ -14,7 +14,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/flate"
 )
@@ -25,24 +24,31 @@ type Block struct {
 	deflated []byte
 }
 
-// Precompress compresses raw once, as hard as deflate can; Blocks are made once and spliced
-// into many streams.
-func Precompress(raw []byte) *Block {
-	var buf bytes.Buffer
-	fw := bestWriters.Get().(*flate.Writer)
-	defer bestWriters.Put(fw)
-	fw.Reset(&buf)
-	fw.Write(raw) // a bytes.Buffer never errors
-	fw.Flush()    // byte-aligned, and not final
-	return &Block{raw: raw, deflated: bytes.Clone(buf.Bytes())}
+// Packer compresses runs into Blocks, as hard as deflate can: Blocks are made once and spliced
+// into many streams. One Packer serves a whole batch (a course's prose) and is dropped after:
+// its compressor holds about a megabyte of state, too much to keep for the next reload.
+type Packer struct {
+	fw  *flate.Writer
+	buf bytes.Buffer
 }
 
-// bestWriters keeps compressors between Precompress calls: a course loads dozens of blocks,
-// and each compressor at the best level holds about a megabyte of state.
-var bestWriters = sync.Pool{New: func() any {
+// NewPacker returns a Packer.
+func NewPacker() *Packer {
 	fw, _ := flate.NewWriter(nil, flate.BestCompression) // only a bad level errors
-	return fw
-}}
+	return &Packer{fw: fw}
+}
+
+// Pack returns raw's Block. The Block keeps raw: the caller must not change it after.
+func (p *Packer) Pack(raw []byte) *Block {
+	p.buf.Reset()
+	p.fw.Reset(&p.buf)
+	p.fw.Write(raw) // a bytes.Buffer never errors
+	p.fw.Flush()    // byte-aligned, and not final
+	return &Block{raw: raw, deflated: bytes.Clone(p.buf.Bytes())}
+}
+
+// Precompress packs one run; for many, a Packer saves making a compressor each time.
+func Precompress(raw []byte) *Block { return NewPacker().Pack(raw) }
 
 // Raw returns the block's uncompressed bytes.
 func (b *Block) Raw() []byte { return b.raw }

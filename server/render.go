@@ -87,6 +87,9 @@ func (s *Server) render(c echo.Context, status int, name, title string, data any
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
 	v.Splice = &spliceList{page: buf}
+	if packed := s.prose.Load(); packed != nil {
+		v.Splice.packed = *packed
+	}
 	if err := t.ExecuteTemplate(buf, "layout.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}

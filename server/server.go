@@ -62,6 +62,7 @@ type Server struct {
 	cfg      Config
 	store    *store.Store
 	catalog  atomic.Pointer[courses.Catalog]
+	prose    atomic.Pointer[packedProse] // the catalog's prose, compressed when it loads
 	sessions *sessions.CookieStore
 	pages    *pages
 	assets   *static.Assets
@@ -139,6 +140,10 @@ func (s *Server) LoadContent(fsys fs.FS) error {
 		s.contentStatus.set(problems, s.now())
 		return &ContentError{Problems: problems}
 	}
+	// The prose first: a render that meets the new catalog with the old table writes the
+	// prose uncompressed into the page rather than splice the wrong runs (spliced.go).
+	packed := packProse(cat)
+	s.prose.Store(&packed)
 	s.catalog.Store(cat)
 	s.contentStatus.set(nil, time.Time{})
 	return nil

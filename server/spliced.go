@@ -17,28 +17,53 @@ import (
 
 // A lesson page is some 13 KB, nine tenths of it the lesson's prose, the same for every
 // trainee. Compressing all of it on every request was the largest cost of a lesson page, so
-// the prose is compressed once when the course loads (courses.Segment.Packed) and spliced
-// into each answer's gzip stream; only the page around it is compressed per request.
+// the prose is compressed once when content loads (packProse) and spliced into each answer's
+// gzip stream; only the page around it is written per request.
 //
-// The lesson template writes prose through {{$.Splice.Prose .}}, which writes nothing into
-// the page but notes where the prose belongs. Templates write each piece of text to their
+// The lesson template writes prose through {{$.Splice.Prose $lesson $i}}, which writes nothing
+// into the page but notes where the prose belongs. Templates write each piece of text to their
 // writer as they reach it, so the page buffer's length at that moment is that place.
+
+// packedProse holds, for each lesson, its body's runs of prose compressed for splicing, by
+// their index in Lesson.Body (nil where an activity sits). One is made per loaded catalog.
+type packedProse map[*courses.Lesson][]*gzsplice.Block
+
+func packProse(cat *courses.Catalog) packedProse {
+	packed, packer := packedProse{}, gzsplice.NewPacker()
+	for _, c := range cat.Courses {
+		for _, l := range c.Lessons {
+			runs := make([]*gzsplice.Block, len(l.Body))
+			for i, seg := range l.Body {
+				if seg.Quiz == nil && seg.Scenario == nil {
+					runs[i] = packer.Pack([]byte(seg.HTML))
+				}
+			}
+			packed[l] = runs
+		}
+	}
+	return packed
+}
 
 // spliceList is one render's prose: where each run goes in the page buffer, and the run.
 type spliceList struct {
-	page *bytes.Buffer
-	at   []int
-	runs []*gzsplice.Block
+	page   *bytes.Buffer
+	packed packedProse
+	at     []int
+	runs   []*gzsplice.Block
 }
 
-// Prose places a run of lesson prose here. A segment without a packed form (made by hand in a
-// test, say) is written into the page as it is.
-func (l *spliceList) Prose(seg courses.Segment) template.HTML {
-	if seg.Packed == nil {
-		return seg.HTML
+// Prose places run i of the lesson's body here. A run with no packed form (a lesson from a
+// catalog swapped in during this render, say) is written into the page as it is.
+func (l *spliceList) Prose(lesson *courses.Lesson, i int) template.HTML {
+	runs := l.packed[lesson]
+	if i < 0 || i >= len(runs) || runs[i] == nil {
+		if i >= 0 && i < len(lesson.Body) {
+			return lesson.Body[i].HTML
+		}
+		return ""
 	}
 	l.at = append(l.at, l.page.Len())
-	l.runs = append(l.runs, seg.Packed)
+	l.runs = append(l.runs, runs[i])
 	return ""
 }
 

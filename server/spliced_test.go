@@ -71,7 +71,7 @@ func TestLessonProseIsSplicedIntoGzipAnswers(t *testing.T) {
 	at := strings.Index(zipped, "<div class=\"prose\">")
 	runs := 0
 	for _, seg := range lesson.Body {
-		if seg.Packed == nil {
+		if seg.Quiz != nil || seg.Scenario != nil {
 			continue
 		}
 		i := strings.Index(zipped[at:], string(seg.HTML))
@@ -110,5 +110,26 @@ func TestAcceptsGzip(t *testing.T) {
 	head.Header.Set("Accept-Encoding", "gzip")
 	if acceptsGzip(head) {
 		t.Error("a HEAD request has no body to compress")
+	}
+}
+
+// A lesson the prose table does not know (its catalog was swapped in during the render) has
+// its prose written into the page as it is, never a run from another lesson.
+func TestProseFallsBackToThePageForAnUnknownLesson(t *testing.T) {
+	a := newTestApp(t)
+	course, _ := a.srv.Catalog().Course("difficult-customers")
+	known := course.Lessons[0]
+	stranger := *known // same body, another lesson
+	var page bytes.Buffer
+	page.WriteString("<p>before</p>")
+	l := &spliceList{page: &page, packed: *a.srv.prose.Load()}
+	if got := l.Prose(&stranger, 0); got != stranger.Body[0].HTML || len(l.at) != 0 {
+		t.Fatalf("unknown lesson: wrote %d bytes, queued %d runs; want the run's HTML, none queued", len(got), len(l.at))
+	}
+	if got := l.Prose(known, 0); got != "" || len(l.at) != 1 || l.at[0] != page.Len() || string(l.runs[0].Raw()) != string(known.Body[0].HTML) {
+		t.Fatalf("known lesson: wrote %q, queued at %v", got, l.at)
+	}
+	if got := l.Prose(known, len(known.Body)); got != "" || len(l.at) != 1 {
+		t.Fatalf("an index past the body: wrote %q, queued %d", got, len(l.at))
 	}
 }
