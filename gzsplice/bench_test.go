@@ -16,7 +16,7 @@ func BenchmarkPage(b *testing.B) {
 	tail := `</div><form method="post" action="/courses/difficult-customers/why-difficult-customers-matter/complete" class="complete"><input type="hidden" name="csrf" value="OBJTyjTicFgFeJLpmKYhpUrhQsGkzngY"><button type="submit">Mark this part complete</button></form>` + strings.Repeat(card, 2) + `</article></main></body></html>`
 	prose := strings.Repeat("<p>The customer is not always right, but should never be made to feel wrong: acknowledge, then act.</p>\n", 40)
 	live := []string{head, card, card, tail}
-	blocks := []*Block{Precompress([]byte(prose)), Precompress([]byte(prose[:2000])), Precompress([]byte(prose[:1000]))}
+	blocks := []*Block{pack([]byte(prose)), pack([]byte(prose[:2000])), pack([]byte(prose[:1000]))}
 	for _, minDeflate := range []int{0, 1024, 1 << 30} {
 		b.Run(fmt.Sprintf("MinDeflate=%d", minDeflate), func(b *testing.B) {
 			var out bytes.Buffer

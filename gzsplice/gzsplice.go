@@ -47,9 +47,6 @@ func (p *Packer) Pack(raw []byte) *Block {
 	return &Block{raw: raw, deflated: bytes.Clone(p.buf.Bytes())}
 }
 
-// Precompress packs one run; for many, a Packer saves making a compressor each time.
-func Precompress(raw []byte) *Block { return NewPacker().Pack(raw) }
-
 // Raw returns the block's uncompressed bytes.
 func (b *Block) Raw() []byte { return b.raw }
 

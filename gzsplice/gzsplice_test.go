@@ -10,6 +10,9 @@ import (
 	"testing"
 )
 
+// pack makes a Block with a Packer of its own, as a test needs no more.
+func pack(raw []byte) *Block { return NewPacker().Pack(raw) }
+
 // piece is either text the Writer compresses itself or a precompressed block.
 type piece struct {
 	text   string
@@ -25,7 +28,7 @@ func roundTrip(t testing.TB, w *Writer, pieces []piece) (stream []byte, decoded 
 	for _, p := range pieces {
 		var err error
 		if p.splice {
-			err = w.Splice(Precompress([]byte(p.text)))
+			err = w.Splice(pack([]byte(p.text)))
 		} else {
 			_, err = io.WriteString(w, p.text)
 		}

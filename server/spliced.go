@@ -73,27 +73,14 @@ func (l *spliceList) Prose(lesson *courses.Lesson, i int) template.HTML {
 func writeSpliced(c echo.Context, status int, l *spliceList) error {
 	out := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(out)
-	page := l.page.Bytes()
 	if !acceptsGzip(c.Request()) {
-		last := 0
-		for i, at := range l.at {
-			out.Write(page[last:at])
-			out.Write(l.runs[i].Raw())
-			last = at
-		}
-		out.Write(page[last:])
+		l.writeTo(plainSplicer{out})
 		return c.HTMLBlob(status, out.Bytes())
 	}
 	zw := spliceWriters.Get().(*gzsplice.Writer)
 	defer spliceWriters.Put(zw)
 	zw.Reset(out)
-	last := 0
-	for i, at := range l.at {
-		zw.Write(page[last:at]) // into a bytes.Buffer: errors only come back from Close
-		zw.Splice(l.runs[i])
-		last = at
-	}
-	zw.Write(page[last:])
+	l.writeTo(zw) // into a bytes.Buffer: errors only come back from Close
 	if err := zw.Close(); err != nil {
 		return err
 	}
@@ -101,6 +88,31 @@ func writeSpliced(c echo.Context, status int, l *spliceList) error {
 	h.Set(echo.HeaderContentEncoding, "gzip")
 	h.Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
 	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, out.Bytes())
+}
+
+// splicer is what the page is written to: a gzsplice.Writer, or plainSplicer.
+type splicer interface {
+	Write([]byte) (int, error)
+	Splice(*gzsplice.Block) error
+}
+
+// writeTo writes the page with each run of prose in its place.
+func (l *spliceList) writeTo(w splicer) {
+	page, last := l.page.Bytes(), 0
+	for i, at := range l.at {
+		w.Write(page[last:at])
+		w.Splice(l.runs[i])
+		last = at
+	}
+	w.Write(page[last:])
+}
+
+// plainSplicer copies each run's text in, for clients that do not take gzip.
+type plainSplicer struct{ *bytes.Buffer }
+
+func (p plainSplicer) Splice(b *gzsplice.Block) error {
+	_, err := p.Buffer.Write(b.Raw())
+	return err
 }
 
 // spliceWriters keep their compressors between requests, as compressAnswers does.
