@@ -53,71 +53,76 @@ func (b *Block) Raw() []byte { return b.raw }
 // header is a gzip member header: deflate, no name, no time, unknown OS.
 var header = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
-// Writer writes one gzip stream to an io.Writer: text passed to Write is held until the next
-// Splice or Close, then sent as one run; Splice adds a Block. Not safe for concurrent use;
+// Writer writes one gzip stream to an io.Writer: text passed to Write goes out as stored
+// (uncompressed) blocks, and Splice adds a Block between them. Not safe for concurrent use;
 // Reset lets a pool reuse it.
 //
-// A run shorter than MinDeflate goes out as a stored block, uncompressed: on a short run the
-// Huffman tables deflate builds for each flushed run cost more CPU than the bytes they save.
-// Every block written here ends on a byte boundary, so a stored block's header needs no padding.
+// Stored, because what is written is the short per-request text around the spliced runs:
+// deflating each such run cost more CPU (building Huffman tables for every flushed run) than
+// the bytes it saved (docs/performance.md). Every block here ends on a byte boundary, so a
+// stored block's header needs no padding.
 type Writer struct {
-	dst     io.Writer
-	live    *flate.Writer
-	pending []byte // text written since the last run went out
-	crc     uint32
-	size    uint32
-	err     error
-	// MinDeflate is the shortest run compressed at the Writer's level; see above.
-	MinDeflate int
+	dst  io.Writer
+	crc  uint32
+	size uint32
+	err  error
 }
 
-// NewWriter returns a Writer compressing runs at level (flate's levels).
-func NewWriter(dst io.Writer, level int) (*Writer, error) {
-	live, err := flate.NewWriter(nil, level)
-	if err != nil {
-		return nil, err
-	}
-	w := &Writer{live: live}
+// NewWriter returns a Writer writing to dst.
+func NewWriter(dst io.Writer) *Writer {
+	w := &Writer{}
 	w.Reset(dst)
-	return w, nil
+	return w
 }
 
 // Reset starts a new stream to dst; a nil dst leaves the Writer idle until the next Reset.
 func (w *Writer) Reset(dst io.Writer) {
-	w.dst, w.pending, w.crc, w.size, w.err = dst, w.pending[:0], 0, 0, nil
+	w.dst, w.crc, w.size, w.err = dst, 0, 0, nil
 	if dst != nil {
 		_, w.err = dst.Write(header)
 	}
 }
 
-// Write adds p to the current run.
+// Write adds p to the stream as stored blocks of at most 65,535 bytes.
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	w.crc = crc32.Update(w.crc, crc32.IEEETable, p)
-	w.size += uint32(len(p)) // RFC 1952 keeps the length modulo 2^32
-	w.pending = append(w.pending, p...)
+	w.add(p)
+	for rest := p; len(rest) > 0; {
+		n := min(len(rest), 0xffff)
+		hdr := [5]byte{0, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)} // BFINAL=0, stored, LEN, NLEN
+		if _, w.err = w.dst.Write(hdr[:]); w.err == nil {
+			_, w.err = w.dst.Write(rest[:n])
+		}
+		if w.err != nil {
+			return 0, w.err
+		}
+		rest = rest[n:]
+	}
 	return len(p), nil
 }
 
-// Splice sends the current run, then b's deflate blocks as they are.
+// Splice adds b's deflate blocks as they are.
 func (w *Writer) Splice(b *Block) error {
-	if w.sendRun(); w.err != nil {
+	if w.err != nil {
 		return w.err
 	}
-	if _, w.err = w.dst.Write(b.deflated); w.err != nil {
-		return w.err
-	}
-	w.crc = crc32.Update(w.crc, crc32.IEEETable, b.raw)
-	w.size += uint32(len(b.raw))
-	return nil
+	w.add(b.raw)
+	_, w.err = w.dst.Write(b.deflated)
+	return w.err
 }
 
-// Close sends the current run, ends the deflate data with an empty final stored block, and
-// writes the trailer. It does not close dst.
+// add counts p into the trailer's CRC-32 and length (RFC 1952 keeps the length modulo 2^32).
+func (w *Writer) add(p []byte) {
+	w.crc = crc32.Update(w.crc, crc32.IEEETable, p)
+	w.size += uint32(len(p))
+}
+
+// Close ends the deflate data with an empty final stored block and writes the trailer. It
+// does not close dst.
 func (w *Writer) Close() error {
-	if w.sendRun(); w.err != nil {
+	if w.err != nil {
 		return w.err
 	}
 	var end [5 + 8]byte
@@ -126,32 +131,4 @@ func (w *Writer) Close() error {
 	binary.LittleEndian.PutUint32(end[9:], w.size)
 	_, w.err = w.dst.Write(end[:])
 	return w.err
-}
-
-// sendRun writes the pending run: deflated from a fresh start (what went before it may be a
-// spliced block the compressor never saw) and sync-flushed, or stored.
-func (w *Writer) sendRun() {
-	run := w.pending
-	w.pending = w.pending[:0]
-	if w.err != nil || len(run) == 0 {
-		return
-	}
-	if len(run) >= w.MinDeflate {
-		w.live.Reset(w.dst)
-		if _, w.err = w.live.Write(run); w.err == nil {
-			w.err = w.live.Flush()
-		}
-		return
-	}
-	for len(run) > 0 {
-		n := min(len(run), 0xffff)
-		hdr := [5]byte{0, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)} // BFINAL=0, stored, LEN, NLEN
-		if _, w.err = w.dst.Write(hdr[:]); w.err == nil {
-			_, w.err = w.dst.Write(run[:n])
-		}
-		if w.err != nil {
-			return
-		}
-		run = run[n:]
-	}
 }

@@ -3,7 +3,6 @@ package gzsplice
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -78,29 +77,21 @@ func TestSplicedStreamsDecodeToTheWholeText(t *testing.T) {
 		"block between live text": {{text: "<header>Bench 0</header>"}, {text: prose, splice: true}, {text: "<footer>csrf=abc</footer>"}},
 		"blocks back to back":     {{text: prose, splice: true}, {text: "<hr>", splice: true}, {text: prose, splice: true}},
 		"empty pieces":            {{text: ""}, {text: "", splice: true}, {text: "x"}, {text: ""}},
-		// Live text after a block repeats text from before it: a compressor that kept its
-		// history across the splice would refer to the wrong bytes.
-		"repeats across a block": {{text: noRepeats}, {text: prose, splice: true}, {text: noRepeats}},
+		// The same block twice with live text between: a block refers only to its own bytes.
+		"a block repeated":                       {{text: noRepeats}, {text: prose, splice: true}, {text: noRepeats}, {text: prose, splice: true}},
+		"a run longer than a stored block holds": {{text: strings.Repeat(noRepeats, 20)}, {text: prose, splice: true}, {text: "x"}},
 	}
-	cases["a stored run longer than a stored block holds"] = []piece{{text: strings.Repeat(noRepeats, 20)}, {text: prose, splice: true}, {text: "x"}}
-	w, err := NewWriter(io.Discard, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Every run deflated, every run stored, and a mix.
-	for _, minDeflate := range []int{0, 1 << 30, 64} {
-		for name, pieces := range cases {
-			t.Run(fmt.Sprintf("%s, MinDeflate %d", name, minDeflate), func(t *testing.T) {
-				var want strings.Builder
-				for _, p := range pieces {
-					want.WriteString(p.text)
-				}
-				w.MinDeflate = minDeflate
-				if _, got := roundTrip(t, w, pieces); got != want.String() {
-					t.Fatalf("decoded %d bytes, want %d:\n%.200q", len(got), want.Len(), got)
-				}
-			})
-		}
+	w := NewWriter(io.Discard)
+	for name, pieces := range cases {
+		t.Run(name, func(t *testing.T) {
+			var want strings.Builder
+			for _, p := range pieces {
+				want.WriteString(p.text)
+			}
+			if _, got := roundTrip(t, w, pieces); got != want.String() {
+				t.Fatalf("decoded %d bytes, want %d:\n%.200q", len(got), want.Len(), got)
+			}
+		})
 	}
 }
 
@@ -108,8 +99,7 @@ func TestSplicedStreamsDecodeToTheWholeText(t *testing.T) {
 // live runs stored: the block was compressed at the best level.
 func TestSplicedPageIsNoLargerThanLevelOne(t *testing.T) {
 	prose := strings.Repeat("Listen first, then acknowledge what the customer feels, then act. ", 150)
-	w, _ := NewWriter(io.Discard, 1)
-	w.MinDeflate = 1 << 30
+	w := NewWriter(io.Discard)
 	stream, _ := roundTrip(t, w, []piece{{text: "<nav>x</nav>"}, {text: prose, splice: true}, {text: "<footer>y</footer>"}})
 	var whole bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&whole, 1)
@@ -123,9 +113,8 @@ func TestSplicedPageIsNoLargerThanLevelOne(t *testing.T) {
 func FuzzSplice(f *testing.F) {
 	f.Add([]byte("abc"), []byte("defdefdef"), []byte("abcabc"), uint8(5))
 	f.Add([]byte{}, []byte{0, 0, 0xff, 0xff}, []byte{}, uint8(0))
-	w, _ := NewWriter(io.Discard, 1)
+	w := NewWriter(io.Discard)
 	f.Fuzz(func(t *testing.T, a, b, c []byte, which uint8) {
-		w.MinDeflate = int(which >> 3) // 0 to 31: short runs both ways
 		pieces := []piece{{text: string(a), splice: which&1 != 0}, {text: string(b), splice: which&2 != 0}, {text: string(c), splice: which&4 != 0}}
 		if _, got := roundTrip(t, w, pieces); got != string(a)+string(b)+string(c) {
 			t.Fatalf("decoded %q, want %q", got, string(a)+string(b)+string(c))

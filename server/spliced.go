@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"html/template"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,19 +114,12 @@ func (p plainSplicer) Splice(b *gzsplice.Block) error {
 	return err
 }
 
-// spliceWriters keep their compressors between requests, as compressAnswers does.
-var spliceWriters = sync.Pool{New: func() any {
-	zw, _ := gzsplice.NewWriter(nil, 1) // level 1 is valid
-	zw.MinDeflate = spliceMinDeflate
-	return zw
-}}
-
-// spliceMinDeflate: the page around the prose (about 3 KB: the header, the activity cards,
-// the forms) goes out stored. Measured on part 1 under the load tool (docs/performance.md):
-// deflating it at level 1 makes the answer 6.3 KB instead of 8.3 KB (the whole page deflated
-// at level 1 is 5.9 KB), for about a quarter more server CPU per page. 2 KB is a sliver of
-// one round trip; a quarter of the CPU is a quarter more trainees per box.
-const spliceMinDeflate = math.MaxInt
+// The page around the prose (about 3 KB: the header, the activity cards, the forms) goes out
+// stored. Measured on part 1 under the load tool (docs/performance.md): deflating it at level
+// 1 made the answer 6.3 KB instead of 8.3 KB (the whole page deflated at level 1 is 5.9 KB),
+// for about a quarter more server CPU per page. 2 KB is a sliver of one round trip; a quarter
+// of the CPU is a quarter more trainees per box.
+var spliceWriters = sync.Pool{New: func() any { return gzsplice.NewWriter(nil) }}
 
 // acceptsGzip reports whether the request's Accept-Encoding takes gzip with a quality above
 // zero (RFC 9110 12.5.3). HEAD answers carry no body to compress.
