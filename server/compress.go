@@ -7,6 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// ctxGzip is set on the context when the client takes gzip (compressAnswers decides).
+const ctxGzip = "gzip"
+
 // compressAnswers gzips answers of 1 KB and more for clients that accept it, with klauspost's
 // gzhttp: its deflate compresses a lesson page in about two thirds of the standard library's
 // time, at the same size, and it leaves alone an answer that already carries a
@@ -25,6 +28,12 @@ func compressAnswers() echo.MiddlewareFunc {
 			wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				res.Writer = w
 				c.SetRequest(r)
+				// gzhttp wraps the writer only for a client that takes gzip: handlers that
+				// compress for themselves (spliced.go) follow its decision, not a second one.
+				switch w.(type) {
+				case *gzhttp.GzipResponseWriter, gzhttp.GzipResponseWriterWithCloseNotify:
+					c.Set(ctxGzip, true)
+				}
 				// Render an error here, while the compressing writer is still open: gzhttp
 				// finishes the answer and returns its writer to a pool when this returns.
 				if err := next(c); err != nil {

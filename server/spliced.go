@@ -3,9 +3,7 @@ package server
 import (
 	"bytes"
 	"html/template"
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -72,7 +70,7 @@ func (l *spliceList) Prose(lesson *courses.Lesson, i int) template.HTML {
 func writeSpliced(c echo.Context, status int, l *spliceList) error {
 	out := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(out)
-	if !acceptsGzip(c.Request()) {
+	if takes, _ := c.Get(ctxGzip).(bool); !takes {
 		l.writeTo(plainSplicer{out})
 		return c.HTMLBlob(status, out.Bytes())
 	}
@@ -120,24 +118,3 @@ func (p plainSplicer) Splice(b *gzsplice.Block) error {
 // for about a quarter more server CPU per page. 2 KB is a sliver of one round trip; a quarter
 // of the CPU is a quarter more trainees per box.
 var spliceWriters = sync.Pool{New: func() any { return gzsplice.NewWriter(nil) }}
-
-// acceptsGzip reports whether the request's Accept-Encoding takes gzip with a quality above
-// zero (RFC 9110 12.5.3). HEAD answers carry no body to compress.
-func acceptsGzip(r *http.Request) bool {
-	if r.Method == http.MethodHead {
-		return false
-	}
-	for _, coding := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
-		name, params, _ := strings.Cut(coding, ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		q, found := strings.CutPrefix(strings.ReplaceAll(strings.ToLower(params), " ", ""), "q=")
-		if !found {
-			return true
-		}
-		v, err := strconv.ParseFloat(q, 64)
-		return err == nil && v > 0
-	}
-	return false
-}

@@ -86,33 +86,6 @@ func TestLessonProseIsSplicedIntoGzipAnswers(t *testing.T) {
 	}
 }
 
-func TestAcceptsGzip(t *testing.T) {
-	for header, want := range map[string]bool{
-		"gzip":                    true,
-		"gzip, deflate, br, zstd": true,
-		"GZip;Q=0.5":              true,
-		"br;q=1.0, gzip; q=0.001": true,
-		"":                        false,
-		"identity":                false,
-		"deflate, br":             false,
-		"gzip;q=0":                false,
-		"gzip; q=0.000":           false,
-		"gzip;q=nonsense":         false,
-		"x-gzip-ish":              false,
-	} {
-		r, _ := http.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Accept-Encoding", header)
-		if got := acceptsGzip(r); got != want {
-			t.Errorf("Accept-Encoding %q: %v, want %v", header, got, want)
-		}
-	}
-	head, _ := http.NewRequest(http.MethodHead, "/", nil)
-	head.Header.Set("Accept-Encoding", "gzip")
-	if acceptsGzip(head) {
-		t.Error("a HEAD request has no body to compress")
-	}
-}
-
 // A lesson the prose table does not know (its catalog was swapped in during the render) has
 // its prose written into the page as it is, never a run from another lesson.
 func TestProseFallsBackToThePageForAnUnknownLesson(t *testing.T) {
