@@ -49,19 +49,16 @@ type spliceList struct {
 	runs   []*gzsplice.Block
 }
 
-// Prose places run i of the lesson's body here. A run with no packed form (a lesson from a
-// catalog swapped in during this render, say) is written into the page as it is.
+// Prose places run i of the lesson's body here (i comes from ranging over lesson.Body). A run
+// with no packed form (a lesson from a catalog swapped in during this render) is written into
+// the page as it is.
 func (l *spliceList) Prose(lesson *courses.Lesson, i int) template.HTML {
-	runs := l.packed[lesson]
-	if i < 0 || i >= len(runs) || runs[i] == nil {
-		if i >= 0 && i < len(lesson.Body) {
-			return lesson.Body[i].HTML
-		}
+	if runs := l.packed[lesson]; i < len(runs) && runs[i] != nil {
+		l.at = append(l.at, l.page.Len())
+		l.runs = append(l.runs, runs[i])
 		return ""
 	}
-	l.at = append(l.at, l.page.Len())
-	l.runs = append(l.runs, runs[i])
-	return ""
+	return lesson.Body[i].HTML
 }
 
 // writeSpliced sends a page with prose to place: gzipped with the prose spliced in when the

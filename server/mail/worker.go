@@ -157,10 +157,10 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.OutboxMessage) (in
 	leased, tried := time.Now(), 0
 	for i := 0; i < len(batch); i++ {
 		if ctx.Err() != nil {
-			return tried, w.cfg.Store.ReleaseMails(context.WithoutCancel(ctx), w.owner, ids(batch[i:]))
+			return tried, w.cfg.Store.ReleaseMails(context.WithoutCancel(ctx), w.owner, store.MessageIDs(batch[i:]))
 		}
 		if time.Since(leased) > w.cfg.Lease/2 {
-			mine, err := w.cfg.Store.RenewMails(ctx, w.owner, ids(batch[i:]), w.cfg.Lease)
+			mine, err := w.cfg.Store.RenewMails(ctx, w.owner, store.MessageIDs(batch[i:]), w.cfg.Lease)
 			if err != nil {
 				return tried, err
 			}
@@ -175,14 +175,6 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.OutboxMessage) (in
 		}
 	}
 	return tried, nil
-}
-
-func ids(ms []store.OutboxMessage) []int64 {
-	out := make([]int64, len(ms))
-	for i := range ms {
-		out[i] = ms[i].ID
-	}
-	return out
 }
 
 // keep returns the messages of ms whose ids are in mine, in the order of ms.

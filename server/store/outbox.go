@@ -180,10 +180,7 @@ func (s *Store) ClaimMails(ctx context.Context, owner string, lease time.Duratio
 			if len(ms) == 0 {
 				return gorm.ErrRecordNotFound
 			}
-			ids := make([]int64, len(ms))
-			for i := range ms {
-				ids[i] = ms[i].ID
-			}
+			ids := MessageIDs(ms)
 			until := now.Add(lease)
 			res := tx.Model(&OutboxMessage{}).Where("id IN ? AND "+due, ids, MailPending, now, MailSending, now).
 				Updates(map[string]any{"status": MailSending, "lease_owner": owner, "lease_until": until, "attempts": gorm.Expr("attempts + 1")})
@@ -208,6 +205,15 @@ func (s *Store) ClaimMails(ctx context.Context, owner string, lease time.Duratio
 		return ms, nil
 	}
 	return nil, fmt.Errorf("store: claim mail: %w", ErrNotFound)
+}
+
+// MessageIDs returns the ids of ms, in order.
+func MessageIDs(ms []OutboxMessage) []int64 {
+	ids := make([]int64, len(ms))
+	for i := range ms {
+		ids[i] = ms[i].ID
+	}
+	return ids
 }
 
 // RenewMails extends owner's lease on the given messages by lease from now and returns the
